@@ -21,10 +21,11 @@ let package = Package(
         .systemLibrary(name: "CZlib", path: "Sources/CZlib", pkgConfig: "zlib",
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
+        .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
         .target(
             name: "EvidenceUploaderKit",
             dependencies: [
-                "CCurl", "CCurlShim", "CCrypto", "CZlib",
+                "CCurl", "CCurlShim", "CLinuxShim", "CCrypto", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EvidenceUploaderKit"

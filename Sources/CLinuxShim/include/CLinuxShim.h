@@ -1,0 +1,8 @@
+// Linux calls Swift's Glibc module does not expose (they need _GNU_SOURCE).
+#ifndef EVIDENCE_CLINUXSHIM_H
+#define EVIDENCE_CLINUXSHIM_H
+
+/// renameat2(..., RENAME_NOREPLACE): fails with EEXIST instead of replacing the target.
+int evu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath);
+
+#endif

@@ -1,0 +1,122 @@
+/// The daemon's configuration, read from a TOML file (see `Config/evidence-uploader.toml`).
+/// Every value is validated when parsed; folder paths are absolute and normalised.
+public struct Config: Sendable, Equatable {
+    public struct Centre: Sendable, Equatable {
+        /// Required, letters and digits only; the portal username unless `portal.username` is set.
+        public var number: String
+        public init(number: String) { self.number = number }
+    }
+
+    public struct Portal: Sendable, Equatable {
+        public var url: String
+        public var largeFileURL: String
+        public var username: String
+        public var passwordFile: String
+        public var caFile: String
+        public var pinnedPublicKey: String
+        public var proxy: String
+        public init(url: String, largeFileURL: String = "", username: String = "", passwordFile: String = "",
+                    caFile: String = "", pinnedPublicKey: String = "", proxy: String = "") {
+            self.url = url
+            self.largeFileURL = largeFileURL
+            self.username = username
+            self.passwordFile = passwordFile
+            self.caFile = caFile
+            self.pinnedPublicKey = pinnedPublicKey
+            self.proxy = proxy
+        }
+    }
+
+    public struct Folders: Sendable, Equatable {
+        public var drop: String
+        public var uploaded: String
+        public var rejected: String
+        public var state: String
+        public var watch: WatchMode
+        public var pollInterval: Duration
+        public init(drop: String = "/srv/evidence/drop", uploaded: String = "/srv/evidence/uploaded",
+                    rejected: String = "/srv/evidence/rejected", state: String = "/var/lib/evidence-uploader",
+                    watch: WatchMode = .inotify, pollInterval: Duration = .seconds(30)) {
+            self.drop = drop
+            self.uploaded = uploaded
+            self.rejected = rejected
+            self.state = state
+            self.watch = watch
+            self.pollInterval = pollInterval
+        }
+    }
+
+    public struct Policy: Sendable, Equatable {
+        public var maxVideoSize: ByteSize
+        public var standardUploadLimit: ByteSize
+        public var maxFileSize: ByteSize
+        public var settleTime: Duration
+        public init(maxVideoSize: ByteSize = ByteSize(bytes: 2_500_000_000),
+                    standardUploadLimit: ByteSize = ByteSize(bytes: 150_000_000),
+                    maxFileSize: ByteSize = ByteSize(bytes: 2_500_000_000), settleTime: Duration = .seconds(10)) {
+            self.maxVideoSize = maxVideoSize
+            self.standardUploadLimit = standardUploadLimit
+            self.maxFileSize = maxFileSize
+            self.settleTime = settleTime
+        }
+    }
+
+    public struct Labels: Sendable, Equatable {
+        public var layout: String
+        public var manifest: String
+        public init(layout: String = "{unit}/{candidate}/{file}", manifest: String = "manifest.csv") {
+            self.layout = layout
+            self.manifest = manifest
+        }
+    }
+
+    public struct Transfer: Sendable, Equatable {
+        public var chunkSize: ByteSize
+        public var parallelUploads: Int
+        public var maxRate: TransferRate?
+        public var lowSpeedTime: Duration
+        public init(chunkSize: ByteSize = ByteSize(bytes: 8 << 20), parallelUploads: Int = 2,
+                    maxRate: TransferRate? = nil, lowSpeedTime: Duration = .seconds(60)) {
+            self.chunkSize = chunkSize
+            self.parallelUploads = parallelUploads
+            self.maxRate = maxRate
+            self.lowSpeedTime = lowSpeedTime
+        }
+    }
+
+    public struct Log: Sendable, Equatable {
+        public var level: LogLevelSetting
+        public var format: LogFormat
+        public init(level: LogLevelSetting = .info, format: LogFormat = .text) {
+            self.level = level
+            self.format = format
+        }
+    }
+
+    public var centre: Centre
+    public var portal: Portal
+    public var folders: Folders
+    public var policy: Policy
+    public var labels: Labels
+    public var transfer: Transfer
+    public var log: Log
+
+    public static let defaultPath = "/etc/evidence-uploader/config.toml"
+
+    /// A config with the documented defaults for everything but the two required keys.
+    public init(centreNumber: String, portalURL: String) {
+        centre = Centre(number: centreNumber)
+        portal = Portal(url: portalURL)
+        folders = Folders()
+        policy = Policy()
+        labels = Labels()
+        transfer = Transfer()
+        log = Log()
+    }
+
+    /// `portal.username`, or the centre number when empty.
+    public var portalUsername: String { portal.username.isEmpty ? centre.number : portal.username }
+
+    /// `portal.large_file_url`, or `portal.url` when empty.
+    public var effectiveLargeFileURL: String { portal.largeFileURL.isEmpty ? portal.url : portal.largeFileURL }
+}

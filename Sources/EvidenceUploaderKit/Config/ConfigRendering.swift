@@ -1,0 +1,49 @@
+extension Config {
+    /// The effective config as TOML: every key, defaults filled in, in documented order.
+    /// `parse` accepts it again. There are no secrets in it: `password_file` is only a path.
+    public func rendered() -> String {
+        let values: [String: [String: TOMLValue]] = [
+            "centre": ["number": .string(centre.number)],
+            "portal": [
+                "url": .string(portal.url),
+                "large_file_url": .string(portal.largeFileURL),
+                "username": .string(portal.username),
+                "password_file": .string(portal.passwordFile),
+                "ca_file": .string(portal.caFile),
+                "pinned_public_key": .string(portal.pinnedPublicKey),
+                "proxy": .string(portal.proxy),
+            ],
+            "folders": [
+                "drop": .string(folders.drop),
+                "uploaded": .string(folders.uploaded),
+                "rejected": .string(folders.rejected),
+                "state": .string(folders.state),
+                "watch": .string(folders.watch.rawValue),
+                "poll_interval": .string(DurationText.format(folders.pollInterval)),
+            ],
+            "policy": [
+                "max_video_size": .string(policy.maxVideoSize.description),
+                "standard_upload_limit": .string(policy.standardUploadLimit.description),
+                "max_file_size": .string(policy.maxFileSize.description),
+                "settle_time": .string(DurationText.format(policy.settleTime)),
+            ],
+            "labels": ["layout": .string(labels.layout), "manifest": .string(labels.manifest)],
+            "transfer": [
+                "chunk_size": .string(transfer.chunkSize.description),
+                "parallel_uploads": .integer(Int64(transfer.parallelUploads)),
+                "max_rate": .string(transfer.maxRate?.description ?? ""),
+                "low_speed_time": .string(DurationText.format(transfer.lowSpeedTime)),
+            ],
+            "log": ["level": .string(log.level.rawValue), "format": .string(log.format.rawValue)],
+        ]
+        var lines: [String] = []
+        for section in ConfigSchema.sections {
+            if !lines.isEmpty { lines.append("") }
+            lines.append("[\(section.name)]")
+            for key in section.keys {
+                lines.append("\(key.name) = \(values[section.name]?[key.name]?.tomlText ?? "\"\"")")
+            }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+}

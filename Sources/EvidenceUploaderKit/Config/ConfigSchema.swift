@@ -1,0 +1,60 @@
+/// The sections and keys the config file may hold, in documented order, with what each allows.
+enum ConfigSchema {
+    struct Key {
+        let name: String
+        let allowed: String
+    }
+
+    static let sections: [(name: String, keys: [Key])] = [
+        ("centre", [
+            Key(name: "number", allowed: "the centre number, letters and digits only"),
+        ]),
+        ("portal", [
+            Key(name: "url", allowed: urlAllowed),
+            Key(name: "large_file_url", allowed: "\"\" (use url) or " + urlAllowed),
+            Key(name: "username", allowed: "any text; \"\" means the centre number"),
+            Key(name: "password_file", allowed: "\"\" or the path of a file with mode 0600 holding the password"),
+            Key(name: "ca_file", allowed: "\"\" or the path of a PEM CA bundle"),
+            Key(name: "pinned_public_key", allowed: "\"\" or libcurl's \"sha256//<base64>\" form"),
+            Key(name: "proxy", allowed: "\"\" (use https_proxy) or a proxy URL such as \"http://proxy:3128\""),
+        ]),
+        ("folders", [
+            Key(name: "drop", allowed: "a folder path"),
+            Key(name: "uploaded", allowed: "a folder path"),
+            Key(name: "rejected", allowed: "a folder path"),
+            Key(name: "state", allowed: "a folder path"),
+            Key(name: "watch", allowed: "\"inotify\" or \"poll\""),
+            Key(name: "poll_interval", allowed: "a duration above 0 such as \"30s\"; units ms, s, m, h"),
+        ]),
+        ("policy", [
+            Key(name: "max_video_size", allowed: "a size above 0B such as \"2.5GB\"; units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB"),
+            Key(name: "standard_upload_limit", allowed: "a size no larger than max_video_size, such as \"150MB\""),
+            Key(name: "max_file_size", allowed: "a size above 0B such as \"2.5GB\"; units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB"),
+            Key(name: "settle_time", allowed: "a duration such as \"10s\" or \"0s\"; units ms, s, m, h"),
+        ]),
+        ("labels", [
+            Key(name: "layout", allowed: "a relative path pattern of {unit}, {candidate} and {file} placeholders ending in /{file}, such as \"{unit}/{candidate}/{file}\"; {unit} and {candidate} may be left out only when a manifest is set"),
+            Key(name: "manifest", allowed: "\"\" (no manifest) or a file name without \"/\", such as \"manifest.csv\""),
+        ]),
+        ("transfer", [
+            Key(name: "chunk_size", allowed: "a size from 256KiB to 1GiB, such as \"8MiB\""),
+            Key(name: "parallel_uploads", allowed: "an integer from 1 to 16"),
+            Key(name: "max_rate", allowed: "\"\" (unlimited) or a rate such as \"20Mbit/s\" or \"2.5MB/s\""),
+            Key(name: "low_speed_time", allowed: "a duration of at least 1s, such as \"60s\"; units ms, s, m, h"),
+        ]),
+        ("log", [
+            Key(name: "level", allowed: LogLevelSetting.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")),
+            Key(name: "format", allowed: "\"text\" or \"json\""),
+        ]),
+    ]
+
+    static let urlAllowed = "an https:// URL such as \"https://portal.example.org/files/\" (http:// only to 127.0.0.1, localhost or [::1])"
+
+    static func key(_ section: String, _ name: String) -> Key? {
+        sections.first { $0.name == section }?.keys.first { $0.name == name }
+    }
+
+    static func allowed(_ section: String, _ name: String) -> String {
+        key(section, name)?.allowed ?? ""
+    }
+}

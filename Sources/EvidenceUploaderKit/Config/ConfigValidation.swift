@@ -1,0 +1,89 @@
+/// Checks on single config values; each returns the problem, or nil when the value is fine.
+enum ConfigValidation {
+    static func centreNumber(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        let ok = text.unicodeScalars.allSatisfy { ("0"..."9").contains($0) || ("a"..."z").contains($0) || ("A"..."Z").contains($0) }
+        return ok ? nil : "contains characters other than letters and digits"
+    }
+
+    static func noControlCharacters(_ text: String) -> String? {
+        let bad = text.unicodeScalars.contains { $0.value < 0x20 || $0.value == 0x7f }
+        return bad ? "contains control characters" : nil
+    }
+
+    /// The problem with `text` as a portal URL (the caller puts the quoted value in front).
+    static func url(_ text: String, optional: Bool) -> String? {
+        if text.isEmpty { return optional ? nil : "is empty" }
+        let scheme: String
+        if text.hasPrefix("https://") { scheme = "https" }
+        else if text.hasPrefix("http://") { scheme = "http" }
+        else { return "does not start with https:// or http://" }
+        if text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f }) {
+            return "contains spaces or control characters"
+        }
+        let rest = text.dropFirst(scheme.count + 3)
+        let authority = rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" }
+        if authority.contains("@") { return "contains credentials; put the password in password_file" }
+        let host: Substring
+        if authority.hasPrefix("[") {
+            guard let close = authority.firstIndex(of: "]") else { return "has an unclosed IPv6 address" }
+            host = authority[...close]
+        } else {
+            host = authority.prefix { $0 != ":" }
+        }
+        if host.isEmpty { return "has no host" }
+        if scheme == "http" && !isLoopback(host.lowercased()) {
+            return "is plain http; plain http is only allowed to a loopback address"
+        }
+        return nil
+    }
+
+    static func isLoopback(_ host: String) -> Bool {
+        host == "localhost" || host == "[::1]" || host == "127.0.0.1"
+    }
+
+    static func pinnedKey(_ text: String) -> String? {
+        if text.isEmpty || text.hasPrefix("sha256//") { return noControlCharacters(text) }
+        return "does not start with sha256//"
+    }
+
+    static func manifest(_ text: String) -> String? {
+        if text.isEmpty { return nil }
+        if text.contains("/") { return "contains \"/\"" }
+        if text == "." || text == ".." { return "is not a file name" }
+        return noControlCharacters(text)
+    }
+
+    static let placeholders = ["{unit}", "{candidate}", "{file}"]
+
+    static func layout(_ text: String, hasManifest: Bool) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.hasPrefix("/") { return "is not a relative path" }
+        let components = text.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            return "has an empty, \".\" or \"..\" path component"
+        }
+        var found: [String] = []
+        var index = text.startIndex
+        while index < text.endIndex {
+            let c = text[index]
+            if c == "}" { return "has \"}\" without \"{\"" }
+            if c == "{" {
+                guard let close = text[index...].firstIndex(of: "}") else { return "has \"{\" without \"}\"" }
+                let name = String(text[index...close])
+                guard placeholders.contains(name) else { return "has the unknown placeholder \(name.debugQuoted)" }
+                if found.contains(name) { return "uses \(name) twice" }
+                found.append(name)
+                index = text.index(after: close)
+                continue
+            }
+            index = text.index(after: index)
+        }
+        if components.last != "{file}" { return "does not end with the path component {file}" }
+        if !hasManifest {
+            let missing = ["{unit}", "{candidate}"].filter { !found.contains($0) }
+            if !missing.isEmpty { return "lacks \(missing.joined(separator: " and ")) and no manifest is set" }
+        }
+        return nil
+    }
+}

@@ -1,0 +1,152 @@
+/// `manifest.csv` in the drop root: labels for many files at once, for centres whose folders do not
+/// follow the layout. Columns `file`, `candidate`, `unit` (any order, named in a header row, other
+/// columns ignored). `file` is a path relative to the drop root ("8711-305/1234/a.mp4"), or a bare
+/// file name that matches the file wherever it is.
+public struct Manifest: Sendable {
+    struct Entry: Sendable, Equatable {
+        var file: String
+        var candidate: String
+        var unit: String
+        var line: Int
+
+        func sameLabels(as other: Entry) -> Bool { candidate == other.candidate && unit == other.unit }
+    }
+
+    /// Entries with a folder part, by normalised relative path.
+    let pathEntries: [String: Entry]
+    /// Entries that are a bare file name, by name.
+    let nameEntries: [String: Entry]
+
+    public var count: Int { pathEntries.count + nameEntries.count }
+
+    /// Parse the manifest. Errors name the line: `manifest.csv line N: ...`. Total on any bytes.
+    public static func parse(_ bytes: [UInt8]) throws(EvidenceError) -> Manifest {
+        func failure(_ line: Int, _ reason: String) -> EvidenceError {
+            EvidenceError(.config, "manifest.csv line \(line): \(reason)")
+        }
+        let records: [CSVReader.Record]
+        do {
+            records = try CSVReader.records(bytes)
+        } catch {
+            throw failure(error.line, error.reason)
+        }
+        var rows = records.filter { !$0.isBlank }.makeIterator()
+        guard let header = rows.next() else {
+            throw EvidenceError(.config, "manifest.csv line 1: the file has no header row; "
+                + "the first line must name the columns: file,candidate,unit")
+        }
+        var columns: [String: Int] = [:]
+        for (position, field) in header.fields.enumerated() {
+            guard let name = field.text?.trimmingSpaces.lowercased() else {
+                throw failure(header.line, "the header is not valid UTF-8 text; save the manifest as \"CSV UTF-8\"")
+            }
+            guard ["file", "candidate", "unit"].contains(name) else { continue }
+            if columns[name] != nil { throw failure(header.line, "the header names the column \"\(name)\" twice") }
+            columns[name] = position
+        }
+        for name in ["file", "candidate", "unit"] where columns[name] == nil {
+            throw failure(header.line, "the header has no \"\(name)\" column; "
+                + "the first line must name the columns: file,candidate,unit")
+        }
+        let fileColumn = columns["file"]!, candidateColumn = columns["candidate"]!, unitColumn = columns["unit"]!
+
+        var pathEntries: [String: Entry] = [:]
+        var nameEntries: [String: Entry] = [:]
+        while let row = rows.next() {
+            func value(_ column: Int, _ name: String) throws(EvidenceError) -> String {
+                guard column < row.fields.count else {
+                    throw failure(row.line, "the \(name) is missing (the line has only \(row.fields.count) "
+                        + "\(row.fields.count == 1 ? "value" : "values"))")
+                }
+                let field = row.fields[column]
+                guard let text = field.text else {
+                    throw failure(row.line, "the \(name) is not valid UTF-8 text; save the manifest as \"CSV UTF-8\"")
+                }
+                let trimmed = field.quoted ? text : text.trimmingSpaces
+                guard !trimmed.isEmpty else { throw failure(row.line, "the \(name) is empty") }
+                return trimmed
+            }
+            let rawFile = try value(fileColumn, "file")
+            let candidate = try value(candidateColumn, "candidate")
+            let unit = try value(unitColumn, "unit")
+            let file: String
+            switch normalise(rawFile) {
+            case .success(let path): file = path
+            case .failure(let problem): throw failure(row.line, "the file \(rawFile.debugQuoted) \(problem.reason)")
+            }
+            let entry = Entry(file: file, candidate: candidate, unit: unit, line: row.line)
+            let isBare = !file.contains("/")
+            if let existing = isBare ? nameEntries[file] : pathEntries[file] {
+                guard existing.sameLabels(as: entry) else {
+                    throw failure(row.line, "\(file.debugQuoted) is listed twice with different labels: line "
+                        + "\(existing.line) says candidate \(existing.candidate.debugQuoted), unit "
+                        + "\(existing.unit.debugQuoted); this line says candidate \(candidate.debugQuoted), unit "
+                        + "\(unit.debugQuoted). Keep the one line that is right")
+                }
+                continue
+            }
+            if isBare { nameEntries[file] = entry } else { pathEntries[file] = entry }
+        }
+        return Manifest(pathEntries: pathEntries, nameEntries: nameEntries)
+    }
+
+    /// "8711-305\1234\a.mp4" (written on Windows) and "./8711-305/1234/a.mp4" become
+    /// "8711-305/1234/a.mp4". Absolute paths and ".." are refused.
+    static func normalise(_ raw: String) -> Result<String, NormaliseFailure> {
+        let slashed = raw.replacingBackslashes
+        if slashed.hasPrefix("/") { return .failure(NormaliseFailure("must be relative to the drop folder, not start with \"/\"")) }
+        let parts = relativePathComponents(slashed)
+        if parts.contains("..") { return .failure(NormaliseFailure("must not contain \"..\"")) }
+        if parts.isEmpty { return .failure(NormaliseFailure("is not a file name")) }
+        return .success(parts.joined(separator: "/"))
+    }
+
+    struct NormaliseFailure: Error {
+        var reason: String
+        init(_ reason: String) { self.reason = reason }
+    }
+
+    /// The exact relative-path entry first; otherwise one matching in a different letter case;
+    /// otherwise a bare-name entry matching the last component (exact name first, then ignoring
+    /// case). Several candidates with different labels are ambiguous: `label-conflict`.
+    public func lookup(relativePath: String) -> Result<(candidate: String, unit: String)?, Rejection> {
+        let parts = relativePathComponents(relativePath)
+        guard let name = parts.last.map(String.init) else { return .success(nil) }
+        let path = parts.joined(separator: "/")
+        if let entry = pathEntries[path] { return .success((entry.candidate, entry.unit)) }
+        let folded = path.lowercased()
+        let pathMatches = pathEntries.values.filter { $0.file.lowercased() == folded }
+        if let result = Self.single(pathMatches, path: path) { return result }
+        if let entry = nameEntries[name] { return .success((entry.candidate, entry.unit)) }
+        let foldedName = name.lowercased()
+        let nameMatches = nameEntries.values.filter { $0.file.lowercased() == foldedName }
+        if let result = Self.single(nameMatches, path: path) { return result }
+        return .success(nil)
+    }
+
+    /// nil when nothing matched; the labels when every match agrees; a conflict otherwise.
+    private static func single(_ matches: [Entry], path: String) -> Result<(candidate: String, unit: String)?, Rejection>? {
+        let sorted = matches.sorted { $0.line < $1.line }
+        guard let first = sorted.first else { return nil }
+        if sorted.allSatisfy({ $0.sameLabels(as: first) }) { return .success((first.candidate, first.unit)) }
+        return .failure(.manifestAmbiguous(path: path, entries: sorted))
+    }
+}
+
+extension CSVReader.Record {
+    /// A blank line, or one with only empty values (",," from a spreadsheet's empty row).
+    var isBlank: Bool {
+        fields.allSatisfy { !$0.quoted && $0.bytes.allSatisfy { $0 == UInt8(ascii: " ") || $0 == UInt8(ascii: "\t") } }
+    }
+}
+
+extension CSVReader.Field {
+    /// The value as text, or nil when it is not valid UTF-8.
+    var text: String? { String(validating: bytes, as: UTF8.self) }
+}
+
+extension String {
+    var replacingBackslashes: String {
+        String(map { $0 == "\\" ? "/" : $0 })
+    }
+}

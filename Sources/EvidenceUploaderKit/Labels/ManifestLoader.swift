@@ -1,0 +1,27 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Reads `manifest.csv` from the drop root through the drop folder's descriptor.
+enum ManifestLoader {
+    static let maxSize = 16 << 20
+
+    /// nil when the manifest is disabled or absent.
+    static func load(from drop: DropFolder, name: String) throws(EvidenceError) -> Manifest? {
+        guard !name.isEmpty else { return nil }
+        let file: EvidenceFile
+        do {
+            file = try drop.openEvidence(name)
+        } catch {
+            if case let .system(cause) = error, cause.errno == ENOENT { return nil }
+            switch error {
+            case let .rejected(rejection): throw EvidenceError(.config, "\(name): \(rejection.message)")
+            case let .system(cause): throw EvidenceError(.config, "cannot read \(name)", cause: cause)
+            }
+        }
+        guard file.size <= maxSize else {
+            throw EvidenceError(.config, "\(name) is \(ByteFormatting.human(file.size)); a manifest may be at most \(ByteFormatting.human(Int64(maxSize)))")
+        }
+        return try Manifest.parse(try file.head(Int(file.size)))
+    }
+}

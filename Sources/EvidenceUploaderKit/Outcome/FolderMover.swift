@@ -1,0 +1,85 @@
+import CLinuxShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Moves a finished file out of the drop folder into `uploaded/` or `rejected/` under the
+/// same relative path, and writes the note beside it. Never overwrites, never deletes: a name
+/// already taken gets " (2)", " (3)"... before its extension.
+struct FolderMover: Sendable {
+    let destinationRoot: String
+
+    /// Moves `relativePath` from `drop` to the destination root; returns the destination's
+    /// relative path (which differs when the name was taken).
+    func move(_ relativePath: String, from drop: DropFolder) throws(EvidenceError) -> String {
+        do {
+            return try moveOrThrow(relativePath, from: drop)
+        } catch let error as EvidenceError {
+            throw error
+        } catch {
+            throw EvidenceError(.system, "cannot move \(relativePath.debugQuoted) out of the drop folder", cause: error as? SystemCallError)
+        }
+    }
+
+    private func moveOrThrow(_ relativePath: String, from drop: DropFolder) throws -> String {
+        let parts = relativePath.split(separator: "/").map(String.init)
+        let directory = parts.dropLast().joined(separator: "/")
+        let name = parts.last ?? relativePath
+            try makeDirectories(directory)
+            let targetDirectory = directory.isEmpty ? destinationRoot : destinationRoot + "/" + directory
+            for attempt in 1...1000 {
+                let candidate = attempt == 1 ? name : Self.numbered(name, attempt)
+                let target = targetDirectory + "/" + candidate
+                let result = evu_rename_noreplace(drop.fd, relativePath, AT_FDCWD, target)
+                if result == 0 {
+                    syncDirectory(targetDirectory)
+                    return directory.isEmpty ? candidate : directory + "/" + candidate
+                }
+                let err = errno
+                if err == EEXIST { continue }
+                if err == EXDEV {
+                    throw EvidenceError(.system, "the drop folder and \(destinationRoot.debugQuoted) are on different file systems; put them on the same one so files can be moved")
+                }
+                throw SystemCallError(operation: "move \(relativePath.debugQuoted) to", path: target, errno: err)
+            }
+            throw EvidenceError(.system, "too many files named \(name.debugQuoted) in \(targetDirectory.debugQuoted)")
+    }
+
+    /// Writes `text` to `relativePath` under the destination root, atomically (temp, fsync, rename).
+    func writeNote(_ text: String, at relativePath: String) throws(EvidenceError) {
+        let path = destinationRoot + "/" + relativePath
+        do {
+            try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644)
+        } catch {
+            throw EvidenceError(.system, "cannot write \(path.debugQuoted)", cause: error)
+        }
+    }
+
+    private func makeDirectories(_ relative: String) throws(SystemCallError) {
+        var path = destinationRoot
+        if mkdir(path, 0o2775) != 0 && errno != EEXIST {
+            throw SystemCallError(operation: "create folder", path: path, errno: errno)
+        }
+        for component in relative.split(separator: "/") {
+            path += "/" + component
+            if mkdir(path, 0o2775) != 0 && errno != EEXIST {
+                throw SystemCallError(operation: "create folder", path: path, errno: errno)
+            }
+        }
+    }
+
+    private func syncDirectory(_ path: String) {
+        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard fd >= 0 else { return }
+        fsync(fd)
+        close(fd)
+    }
+
+    /// "clip.mp4" -> "clip (2).mp4"
+    static func numbered(_ name: String, _ n: Int) -> String {
+        if let dot = name.lastIndex(of: "."), dot != name.startIndex {
+            return "\(name[..<dot]) (\(n))\(name[dot...])"
+        }
+        return "\(name) (\(n))"
+    }
+}

@@ -1,0 +1,86 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The words the exams officer reads in the folder: a receipt beside every uploaded file,
+/// a reason beside every rejected one.
+enum Notes {
+    struct Delivery {
+        var fileName: String
+        var folder: String
+        var labels: EvidenceLabels
+        var size: Int64
+        var fileType: String
+        var route: UploadRoute
+        var sha256: String
+        var uploadURL: String
+        var finishedAt: Int64  // seconds since the epoch
+        var seconds: Double
+        var duplicateOf: String? = nil
+    }
+
+    static func receipt(_ d: Delivery) -> String {
+        var text = """
+        EVIDENCE UPLOADED
+
+        The moderation portal has confirmed that it received every byte of this file.
+        Keep the file: evidence must be kept until certificates have been issued.
+
+        File:         \(d.fileName)
+        Folder:       \(d.folder.isEmpty ? "(top of the drop folder)" : d.folder)
+        Centre:       \(d.labels.centre)
+        Candidate:    \(d.labels.candidate)
+        Unit:         \(d.labels.unit)
+        Size:         \(ByteFormatting.human(d.size)) (\(d.size) bytes)
+        Type:         \(d.fileType), \(d.route == .standard ? "standard upload" : "large-file upload")
+        Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))
+        SHA-256:      \(d.sha256)
+        Portal copy:  \(d.uploadURL)
+
+        """
+        if let duplicateOf = d.duplicateOf {
+            text += "\nThe same file with the same labels had already been uploaded (\(duplicateOf)), so it was not sent twice.\n"
+        }
+        text += """
+
+        The SHA-256 line is the file's fingerprint: if the portal's copy has the same fingerprint,
+        it is exactly this file.
+
+        """
+        return text
+    }
+
+    static func reason(fileName: String, folder: String, rejection: Rejection, at time: Int64) -> String {
+        """
+        NOT UPLOADED
+
+        File:      \(fileName)
+        Folder:    \(folder.isEmpty ? "(top of the drop folder)" : folder)
+        Checked:   \(localTime(time))
+        Problem:   \(rejection.code)
+
+        \(rejection.message)
+
+        Nothing has been sent to the portal. This copy has been kept here; once the problem is
+        fixed, put the corrected file into the drop folder again.
+
+        """
+    }
+
+    /// "2026-11-23 14:05:09 GMT" in the machine's time zone.
+    static func localTime(_ seconds: Int64) -> String {
+        var t = time_t(seconds)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        var buffer = [CChar](repeating: 0, count: 64)
+        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S %Z", &parts)
+        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+    }
+
+    static func durationWords(_ seconds: Double) -> String {
+        let s = Int(seconds.rounded())
+        if s < 60 { return s == 1 ? "1 second" : "\(s) seconds" }
+        if s < 3600 { return "\(s / 60) min \(s % 60) s" }
+        return "\(s / 3600) h \(s % 3600 / 60) min"
+    }
+}

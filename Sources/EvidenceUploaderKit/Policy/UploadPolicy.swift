@@ -1,0 +1,32 @@
+/// The awarding body's rules for what may be uploaded and by which route. Pure: it sees a name, a
+/// size and the first bytes (`ContentSniffer.headLength` of them), never the file system.
+public struct UploadPolicy: Sendable {
+    public let maxVideoSize: Int64
+    public let standardUploadLimit: Int64
+    public let maxFileSize: Int64
+
+    public init(maxVideoSize: Int64, standardUploadLimit: Int64, maxFileSize: Int64) {
+        self.maxVideoSize = maxVideoSize
+        self.standardUploadLimit = standardUploadLimit
+        self.maxFileSize = maxFileSize
+    }
+
+    /// Rules, in order: empty files are rejected; a name that claims video must hold video; a video
+    /// (recognised by its bytes, whatever its name) may be at most `maxVideoSize`, any other file at
+    /// most `maxFileSize`. Accepted files up to `standardUploadLimit` take the standard route,
+    /// larger ones the large-file route. Every limit is inclusive.
+    public func decide(fileName: String, size: Int64, head: [UInt8]) -> PolicyDecision {
+        guard size > 0 else { return .reject(.emptyFile()) }
+        let kind = ContentSniffer.sniff(head)
+        if ContentSniffer.extensionClaimsVideo(fileName) && !kind.isVideo {
+            return .reject(.notAVideo(fileName: fileName, content: kind))
+        }
+        if kind.isVideo {
+            if size > maxVideoSize { return .reject(.videoTooLarge(size: size, limit: maxVideoSize)) }
+        } else if size > maxFileSize {
+            return .reject(.fileTooLarge(size: size, limit: maxFileSize))
+        }
+        let route: UploadRoute = size <= standardUploadLimit ? .standard : .largeFile
+        return .accept(route: route, kind: kind, fileType: ContentSniffer.mimeType(of: kind, fileName: fileName))
+    }
+}

@@ -1,0 +1,34 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Replace-by-rename: write a temporary file beside the target, fsync it, rename it over the
+/// target, fsync the directory. A crash leaves the old file or the new one, never half of one.
+enum AtomicFile {
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(SystemCallError) {
+        let temporary = path + ".tmp-\(getpid())"
+        let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        do throws(SystemCallError) {
+            var written = 0
+            while written < bytes.count {
+                let n = try syscall("write", path: temporary) {
+                    bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+                }
+                written += n
+            }
+            try syscall("fsync", path: temporary) { fsync(fd) }
+            close(fd)
+            try syscall("rename", path: path) { rename(temporary, path) }
+        } catch {
+            close(fd)
+            unlink(temporary)
+            throw error
+        }
+        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
+        let dirFD = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        if dirFD >= 0 {
+            fsync(dirFD)
+            close(dirFD)
+        }
+    }
+}

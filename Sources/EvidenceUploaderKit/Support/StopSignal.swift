@@ -1,0 +1,29 @@
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A flag a graceful stop raises; long blocking work (transfers, hashing, backoff sleeps)
+/// polls it so SIGTERM ends the process within seconds.
+public final class StopSignal: Sendable {
+    private let raised = Atomic<Bool>(false)
+
+    public init() {}
+
+    public var isRaised: Bool { raised.load(ordering: .acquiring) }
+
+    public func raise() { raised.store(true, ordering: .releasing) }
+
+    /// Sleeps up to `seconds`, waking early when the signal is raised. Returns false if stopped.
+    @discardableResult
+    public func sleep(seconds: Double) -> Bool {
+        var left = seconds
+        while left > 0 {
+            if isRaised { return false }
+            let step = min(left, 0.1)
+            usleep(UInt32(step * 1_000_000))
+            left -= step
+        }
+        return !isRaised
+    }
+}

@@ -1,0 +1,235 @@
+import CCurl
+import CCurlShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One libcurl easy handle, reused for every request of one upload so the connection (and its
+/// TLS session) is kept. Not thread-safe: one transfer thread owns it. This is the only file
+/// that speaks libcurl; nothing libcurl leaks out of it.
+final class CurlConnection {
+    private let handle: UnsafeMutableRawPointer
+    private let settings: HTTPClientSettings
+    private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
+
+    /// Called on the transfer thread with the body bytes sent so far in the current request;
+    /// return false to abort the request (a graceful stop).
+    var onProgress: ((Int64) -> Bool)? = nil
+
+    init(settings: HTTPClientSettings) throws(EvidenceError) {
+        CurlGlobal.initialiseOnce()
+        guard let handle = curl_easy_init() else {
+            throw EvidenceError(.transfer, "libcurl could not create a transfer handle")
+        }
+        self.handle = handle
+        self.settings = settings
+    }
+
+    deinit { curl_easy_cleanup(handle) }
+
+    /// Sends one request and waits for its response. HTTP error statuses are responses, not
+    /// errors: the caller reads the code. Throws only when no response arrived.
+    func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        let context = RequestContext(body: request.body, onProgress: onProgress)
+        curl_easy_reset(handle)  // options only: the connection cache survives
+        var headerList: UnsafeMutablePointer<curl_slist>? = nil
+        defer { curl_slist_free_all(headerList) }
+
+        let code: CURLcode = withExtendedLifetime(context) {
+            let userdata = Unmanaged.passUnretained(context).toOpaque()
+            applyCommonOptions()
+            setString(CURLOPT_URL, request.url)
+            setPointer(CURLOPT_HEADERDATA, userdata)
+            evu_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
+            setPointer(CURLOPT_WRITEDATA, userdata)
+            evu_setopt_data_callback(handle, CURLOPT_WRITEFUNCTION, curlWriteCallback)
+            setLong(CURLOPT_NOPROGRESS, 0)
+            setPointer(CURLOPT_XFERINFODATA, userdata)
+            evu_setopt_xferinfo_callback(handle, curlProgressCallback)
+
+            switch request.method {
+            case .head:
+                setLong(CURLOPT_NOBODY, 1)
+            case .post where request.body == nil:
+                setLong(CURLOPT_POST, 1)
+                evu_setopt_off_t(handle, CURLOPT_POSTFIELDSIZE_LARGE, 0)
+                setString(CURLOPT_POSTFIELDS, "")
+            default:
+                setString(CURLOPT_CUSTOMREQUEST, request.method.rawValue)
+            }
+            if let body = request.body {
+                setLong(CURLOPT_UPLOAD, 1)
+                evu_setopt_off_t(handle, CURLOPT_INFILESIZE_LARGE, Int(body.length))
+                setPointer(CURLOPT_READDATA, userdata)
+                evu_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadCallback)
+                setPointer(CURLOPT_SEEKDATA, userdata)
+                evu_setopt_seek_callback(handle, curlSeekCallback)
+                if settings.maxSendBytesPerSecond > 0 {
+                    evu_setopt_off_t(handle, CURLOPT_MAX_SEND_SPEED_LARGE, Int(settings.maxSendBytesPerSecond))
+                }
+            }
+            // No "Expect: 100-continue": it costs a round trip (or a 1 s wait) per chunk.
+            headerList = curl_slist_append(headerList, "Expect:")
+            for header in request.headers {
+                headerList = curl_slist_append(headerList, "\(header.name): \(header.value)")
+            }
+            evu_setopt_slist(handle, CURLOPT_HTTPHEADER, headerList)
+            errorBuffer.withUnsafeMutableBufferPointer { buffer in
+                buffer[0] = 0
+                _ = evu_setopt_pointer(handle, CURLOPT_ERRORBUFFER, buffer.baseAddress)
+            }
+            let result = curl_easy_perform(handle)
+            evu_setopt_pointer(handle, CURLOPT_ERRORBUFFER, nil)
+            return result
+        }
+
+        if code != CURLE_OK {
+            throw transportError(code, context: context)
+        }
+        var status = 0
+        evu_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
+        return HTTPResponse(status: status, headers: context.headers.headers, body: context.responseBody)
+    }
+
+    private func applyCommonOptions() {
+        setLong(CURLOPT_NOSIGNAL, 1)
+        setLong(CURLOPT_SSL_VERIFYPEER, 1)
+        setLong(CURLOPT_SSL_VERIFYHOST, 2)
+        setString(CURLOPT_PROTOCOLS_STR, "http,https")
+        setLong(CURLOPT_FOLLOWLOCATION, 0)
+        setLong(CURLOPT_TCP_KEEPALIVE, 1)
+        setLong(CURLOPT_CONNECTTIMEOUT, settings.connectTimeoutSeconds)
+        setLong(CURLOPT_LOW_SPEED_LIMIT, 1)
+        setLong(CURLOPT_LOW_SPEED_TIME, settings.lowSpeedTimeSeconds)
+        setString(CURLOPT_USERAGENT, settings.userAgent)
+        if let caFile = settings.caFile, !caFile.isEmpty {
+            setString(CURLOPT_CAINFO, caFile)
+            setString(CURLOPT_CAPATH, "/etc/ssl/certs")
+        }
+        if let pin = settings.pinnedPublicKey, !pin.isEmpty { setString(CURLOPT_PINNEDPUBLICKEY, pin) }
+        if let proxy = settings.proxy, !proxy.isEmpty { setString(CURLOPT_PROXY, proxy) }
+        if let username = settings.username, let password = settings.password {
+            setLong(CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC, a macro Swift cannot import
+            setString(CURLOPT_USERNAME, username)
+            setString(CURLOPT_PASSWORD, password)
+        }
+    }
+
+    private func transportError(_ code: CURLcode, context: RequestContext) -> TransportError {
+        let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
+        let kind: TransportError.Kind
+        switch code {
+        case CURLE_ABORTED_BY_CALLBACK: kind = .cancelled
+        case CURLE_OPERATION_TIMEDOUT: kind = .timeout
+        case CURLE_PEER_FAILED_VERIFICATION, CURLE_SSL_CONNECT_ERROR, CURLE_SSL_CERTPROBLEM,
+             CURLE_SSL_CACERT_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_ISSUER_ERROR:
+            kind = .tls
+        case CURLE_READ_ERROR: kind = .local
+        default: kind = .network
+        }
+        let readFailure = context.readError.map { ": \($0)" } ?? ""
+        return TransportError(kind: kind, message: message + readFailure, bytesSent: context.bodySent)
+    }
+
+    @discardableResult private func setLong(_ option: CURLoption, _ value: Int) -> CURLcode {
+        evu_setopt_long(handle, option, value)
+    }
+    @discardableResult private func setString(_ option: CURLoption, _ value: String) -> CURLcode {
+        evu_setopt_string(handle, option, value)  // libcurl copies strings
+    }
+    @discardableResult private func setPointer(_ option: CURLoption, _ value: UnsafeMutableRawPointer?) -> CURLcode {
+        evu_setopt_pointer(handle, option, value)
+    }
+}
+
+/// State one request's callbacks share, passed as libcurl's userdata (C callbacks cannot capture).
+private final class RequestContext {
+    let body: HTTPRequest.FileRange?
+    let onProgress: ((Int64) -> Bool)?
+    var bodySent: Int64 = 0
+    var headers = HeaderLineParser()
+    var responseBody: [UInt8] = []
+    var readError: SystemCallError? = nil
+
+    init(body: HTTPRequest.FileRange?, onProgress: ((Int64) -> Bool)?) {
+        self.body = body
+        self.onProgress = onProgress
+    }
+}
+
+private let maxKeptResponseBody = 16 * 1024
+
+private let curlHeaderCallback: evu_data_callback = { buffer, size, count, userdata in
+    let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
+    let length = size * count
+    buffer!.withMemoryRebound(to: UInt8.self, capacity: length) {
+        context.headers.consume(UnsafeBufferPointer(start: $0, count: length))
+    }
+    return length
+}
+
+private let curlWriteCallback: evu_data_callback = { buffer, size, count, userdata in
+    let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
+    let length = size * count
+    let room = max(0, maxKeptResponseBody - context.responseBody.count)
+    if room > 0 {
+        buffer!.withMemoryRebound(to: UInt8.self, capacity: length) {
+            context.responseBody.append(contentsOf: UnsafeBufferPointer(start: $0, count: min(room, length)))
+        }
+    }
+    return length
+}
+
+/// Streams the body straight from the file into libcurl's buffer with `pread`.
+private let curlReadCallback: evu_data_callback = { buffer, size, count, userdata in
+    let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
+    guard let body = context.body else { return 0 }
+    let remaining = body.length - context.bodySent
+    if remaining <= 0 { return 0 }
+    let want = min(Int64(size * count), remaining)
+    while true {
+        let got = pread(body.fd, buffer, Int(want), off_t(body.offset + context.bodySent))
+        if got > 0 {
+            context.bodySent += Int64(got)
+            return got
+        }
+        if got == 0 {
+            // The file shrank under us: fail the request rather than send a short body.
+            context.readError = SystemCallError(operation: "read (file shrank during upload)", path: nil, errno: EIO)
+            return Int(CURL_READFUNC_ABORT)
+        }
+        if errno == EINTR { continue }
+        context.readError = SystemCallError(operation: "read", path: nil, errno: errno)
+        return Int(CURL_READFUNC_ABORT)
+    }
+}
+
+/// libcurl rewinds the body when it must resend it (for example after an auth challenge).
+private let curlSeekCallback: evu_seek_callback = { userdata, offset, origin in
+    let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
+    guard origin == SEEK_SET, let body = context.body, offset >= 0, Int64(offset) <= body.length else {
+        return Int32(CURL_SEEKFUNC_CANTSEEK)
+    }
+    context.bodySent = Int64(offset)
+    return Int32(CURL_SEEKFUNC_OK)
+}
+
+private let curlProgressCallback: evu_xferinfo_callback = { userdata, _, _, _, uploaded in
+    let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
+    if let onProgress = context.onProgress, !onProgress(Int64(uploaded)) { return 1 }
+    return 0
+}
+
+/// `curl_global_init` exactly once per process, and SIGPIPE ignored (a peer closing a
+/// connection must not kill the daemon).
+enum CurlGlobal {
+    private static let initialised: Bool = {
+        signal(SIGPIPE, SIG_IGN)
+        return curl_global_init(Int(CURL_GLOBAL_ALL)) == CURLE_OK
+    }()
+
+    static func initialiseOnce() { _ = initialised }
+
+    static var versionText: String { String(cString: curl_version()) }
+}

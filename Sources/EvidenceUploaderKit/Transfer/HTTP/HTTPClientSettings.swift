@@ -1,0 +1,21 @@
+/// What every request of one client shares: credentials, TLS, proxy, stall detection, rate cap.
+struct HTTPClientSettings: Sendable {
+    var username: String? = nil
+    var password: String? = nil
+    /// Extra CA bundle, added to the system's; verification is always on.
+    var caFile: String? = nil
+    /// libcurl's "sha256//..." form.
+    var pinnedPublicKey: String? = nil
+    /// Empty = libcurl's usual `https_proxy`/`no_proxy` environment.
+    var proxy: String? = nil
+    /// Abort a request that moves no byte for this long.
+    var lowSpeedTimeSeconds: Int = 60
+    var connectTimeoutSeconds: Int = 30
+    /// Bytes per second for request bodies; 0 = unlimited.
+    var maxSendBytesPerSecond: Int64 = 0
+    var userAgent: String = "evidence-uploader/\(EvidenceUploaderVersion.current)"
+}
+
+public enum EvidenceUploaderVersion {
+    public static let current = "0.1.0"
+}

@@ -1,0 +1,36 @@
+/// What a tus server told us in its `OPTIONS` answer.
+struct TusCapabilities: Sendable, Equatable {
+    var versions: [String] = []
+    var extensions: Set<String> = []
+    var maxSize: Int64? = nil
+    var checksumAlgorithms: [String] = []
+
+    /// Used when the server did not answer OPTIONS usefully: core protocol plus creation.
+    static let assumed = TusCapabilities(versions: ["1.0.0"], extensions: ["creation"])
+
+    init(versions: [String] = [], extensions: Set<String> = [], maxSize: Int64? = nil, checksumAlgorithms: [String] = []) {
+        self.versions = versions
+        self.extensions = extensions
+        self.maxSize = maxSize
+        self.checksumAlgorithms = checksumAlgorithms
+    }
+
+    init(headers: [String: String]) {
+        versions = Self.list(headers["tus-version"])
+        extensions = Set(Self.list(headers["tus-extension"]))
+        maxSize = headers["tus-max-size"].flatMap { Int64($0) }
+        checksumAlgorithms = Self.list(headers["tus-checksum-algorithm"]).map { $0.lowercased() }
+    }
+
+    var supportsTermination: Bool { extensions.contains("termination") }
+
+    /// The strongest per-chunk checksum both sides support, when the server has the extension.
+    var checksumAlgorithm: Digest.Algorithm? {
+        guard extensions.contains("checksum") else { return nil }
+        return Digest.Algorithm.allCases.first { checksumAlgorithms.contains($0.tusName) }
+    }
+
+    private static func list(_ value: String?) -> [String] {
+        (value ?? "").split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+    }
+}

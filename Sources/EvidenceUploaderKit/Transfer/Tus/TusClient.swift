@@ -1,0 +1,89 @@
+/// The tus 1.0.0 requests, one method each, over one reused connection. It turns HTTP
+/// answers into typed results; deciding what to do next is `UploadStateMachine`'s job.
+final class TusClient {
+    static let version = "1.0.0"
+    private let connection: CurlConnection
+
+    init(connection: CurlConnection) {
+        self.connection = connection
+    }
+
+    var onProgress: ((Int64) -> Bool)? {
+        get { connection.onProgress }
+        set { connection.onProgress = newValue }
+    }
+
+    /// OPTIONS: the server's versions, extensions, maximum size and checksum algorithms.
+    func discover(endpoint: String) throws(TusFailure) -> TusCapabilities {
+        let response = try send(HTTPRequest(method: .options, url: endpoint))
+        guard response.status == 200 || response.status == 204 else {
+            throw TusFailure.from(status: response.status, response: response, onUploadURL: false)
+        }
+        return TusCapabilities(headers: response.headers)
+    }
+
+    /// POST: creates an upload of `length` bytes and returns its absolute URL.
+    func create(endpoint: String, length: Int64, metadata: TusMetadata) throws(TusFailure) -> String {
+        let request = HTTPRequest(method: .post, url: endpoint, headers: [
+            ("Tus-Resumable", Self.version),
+            ("Upload-Length", String(length)),
+            ("Upload-Metadata", metadata.headerValue),
+        ])
+        let response = try send(request)
+        guard response.status == 201 else {
+            throw TusFailure.from(status: response.status, response: response, onUploadURL: false)
+        }
+        guard let location = response[header: "location"], !location.isEmpty else {
+            throw TusFailure.protocolViolation("201 Created without a Location header")
+        }
+        return URLResolution.resolve(location, against: endpoint)
+    }
+
+    /// HEAD: where the server stands. Its offset is the truth.
+    func probe(url: String) throws(TusFailure) -> (offset: Int64, length: Int64?) {
+        let response = try send(HTTPRequest(method: .head, url: url, headers: [("Tus-Resumable", Self.version)]))
+        guard response.status == 200 || response.status == 204 else {
+            throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
+        }
+        guard let offsetText = response[header: "upload-offset"], let offset = Int64(offsetText), offset >= 0 else {
+            throw TusFailure.protocolViolation("HEAD answer without a valid Upload-Offset")
+        }
+        return (offset, response[header: "upload-length"].flatMap { Int64($0) })
+    }
+
+    /// PATCH: streams `range` of the file at `offset`; returns the server's new offset.
+    func append(url: String, offset: Int64, range: HTTPRequest.FileRange, checksum: (Digest.Algorithm, [UInt8])?) throws(TusFailure) -> Int64 {
+        var headers: [(name: String, value: String)] = [
+            ("Tus-Resumable", Self.version),
+            ("Upload-Offset", String(offset)),
+            ("Content-Type", "application/offset+octet-stream"),
+        ]
+        if let (algorithm, digest) = checksum {
+            headers.append(("Upload-Checksum", "\(algorithm.tusName) \(Base64.encode(digest))"))
+        }
+        let response = try send(HTTPRequest(method: .patch, url: url, headers: headers, body: range))
+        guard response.status == 204 || response.status == 200 else {
+            throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
+        }
+        guard let text = response[header: "upload-offset"], let newOffset = Int64(text) else {
+            throw TusFailure.protocolViolation("PATCH answer without a valid Upload-Offset")
+        }
+        return newOffset
+    }
+
+    /// DELETE (termination extension): tells the server an upload is abandoned.
+    func terminate(url: String) throws(TusFailure) {
+        let response = try send(HTTPRequest(method: .delete, url: url, headers: [("Tus-Resumable", Self.version)]))
+        guard response.status == 204 || response.status == 200 || response.status == 404 || response.status == 410 else {
+            throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
+        }
+    }
+
+    private func send(_ request: HTTPRequest) throws(TusFailure) -> HTTPResponse {
+        do {
+            return try connection.perform(request)
+        } catch {
+            throw TusFailure.from(error)
+        }
+    }
+}

@@ -1,0 +1,71 @@
+/// Why one tus request did not do what it should, classified for the retry policy.
+enum TusFailure: Error, Sendable, Equatable {
+    /// Try again later: the link dropped, a timeout, a 5xx, a 429 or a 423.
+    case transient(String, retryAfterSeconds: Int?)
+    /// 409: the offset we sent is not the server's; ask it again (HEAD) and continue.
+    case offsetConflict
+    /// 404 or 410 on an upload URL: expired or unknown; a new upload is needed.
+    case uploadGone(status: Int)
+    /// 460: the chunk's checksum did not match what the server received.
+    case checksumMismatch
+    /// 401 or 403: the password or the account is wrong.
+    case unauthorized(status: Int)
+    /// 413, or larger than the server's Tus-Max-Size.
+    case tooLarge(String)
+    /// The certificate could not be verified, or the pin did not match.
+    case tls(String)
+    /// The server answered something the protocol does not allow.
+    case protocolViolation(String)
+    /// Any other 4xx: the portal refused this upload.
+    case refused(status: Int, String)
+    /// The file could not be read.
+    case localRead(String)
+    /// Stopped on purpose (shutdown).
+    case cancelled
+
+    var isTransient: Bool {
+        if case .transient = self { return true }
+        return false
+    }
+
+    var summary: String {
+        switch self {
+        case let .transient(message, _): return message
+        case .offsetConflict: return "the portal reported a different offset (409)"
+        case let .uploadGone(status): return "the portal no longer knows this upload (\(status))"
+        case .checksumMismatch: return "the portal received a chunk whose checksum did not match (460)"
+        case let .unauthorized(status): return "the portal refused the centre's credentials (\(status)): check the centre number and password"
+        case let .tooLarge(message): return message
+        case let .tls(message): return "the portal's certificate could not be verified: \(message)"
+        case let .protocolViolation(message): return "the portal answered outside the tus protocol: \(message)"
+        case let .refused(status, message): return "the portal refused the upload (\(status))\(message.isEmpty ? "" : ": \(message)")"
+        case let .localRead(message): return "the file could not be read: \(message)"
+        case .cancelled: return "stopped"
+        }
+    }
+
+    /// Classifies an HTTP status that was not the success the request expected.
+    static func from(status: Int, response: HTTPResponse, onUploadURL: Bool) -> TusFailure {
+        let retryAfter = response[header: "retry-after"].flatMap { Int($0.trimmingASCIIWhitespace()) }
+        switch status {
+        case 401, 403: return .unauthorized(status: status)
+        case 404, 410 where onUploadURL: return .uploadGone(status: status)
+        case 409: return .offsetConflict
+        case 413: return .tooLarge("the portal said the file is too large (413)")
+        case 460: return .checksumMismatch
+        case 408, 423, 425, 429, 500...599:
+            return .transient("the portal answered \(status)", retryAfterSeconds: retryAfter)
+        default:
+            return .refused(status: status, response.bodyText)
+        }
+    }
+
+    static func from(_ error: TransportError) -> TusFailure {
+        switch error.kind {
+        case .cancelled: return .cancelled
+        case .tls: return .tls(error.message)
+        case .local: return .localRead(error.message)
+        case .network, .timeout: return .transient(error.message, retryAfterSeconds: nil)
+        }
+    }
+}

@@ -1,0 +1,140 @@
+/// What an upload needs to know about the file and where it goes.
+struct UploadJob: Sendable {
+    var endpoint: String
+    var fd: Int32
+    var length: Int64
+    var metadata: TusMetadata
+    var chunkSize: Int64
+    /// The upload URL the journal remembers, if any: resume there (after asking the server).
+    var resumeURL: String?
+}
+
+/// Hooks the session calls as the upload moves on: the journal records, the log lines, the
+/// progress in status. Called on the transfer thread.
+protocol UploadObserver: AnyObject {
+    /// A new upload exists on the server; called before its first byte is sent.
+    func uploadCreated(url: String) throws(EvidenceError)
+    /// The server confirmed it holds `offset` bytes.
+    func offsetConfirmed(_ offset: Int64, of length: Int64)
+    /// Continuing an earlier upload from the server's offset.
+    func resuming(url: String, from offset: Int64)
+    /// Bytes of the whole file sent or confirmed so far, as the transfer runs.
+    func progress(_ bytes: Int64)
+    /// Waiting before trying again.
+    func retrying(inSeconds seconds: Double, attempt: Int, reason: String)
+    /// A stray or stale upload was abandoned.
+    func abandoned(url: String)
+}
+
+struct UploadResult: Sendable {
+    var url: String
+    /// Body bytes put on the wire, including any sent again after a failure.
+    var bytesSent: Int64
+    var resumedFrom: Int64?
+}
+
+/// Drives `UploadStateMachine` with real requests on one reused connection: the thin I/O
+/// shell around the pure core. Runs on its own thread (it blocks in libcurl).
+final class UploadSession {
+    private let client: TusClient
+    private let job: UploadJob
+    private let retry: RetryPolicy
+    private let stop: StopSignal
+    private weak var observer: (any UploadObserver)?
+    private let hasher = FileHasher(bufferSize: 256 * 1024)
+    private var random = SystemRandomNumberGenerator()
+
+    init(client: TusClient, job: UploadJob, retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?) {
+        self.client = client
+        self.job = job
+        self.retry = retry
+        self.stop = stop
+        self.observer = observer
+    }
+
+    func run() throws(TusFailure) -> UploadResult {
+        var machine = UploadStateMachine(length: job.length, chunkSize: job.chunkSize, retry: retry)
+        var bytesSent: Int64 = 0
+        var resumedFrom: Int64? = nil
+        var chunkBase: Int64 = 0
+        let stop = self.stop
+        let observer = self.observer
+        client.onProgress = { sentInChunk in
+            observer?.progress(chunkBase + sentInChunk)
+            return !stop.isRaised
+        }
+        defer { client.onProgress = nil }
+
+        var action = machine.handle(.start(resumeURL: job.resumeURL))
+        while true {
+            if stop.isRaised { throw .cancelled }
+            let event: UploadStateMachine.Event
+            switch action {
+            case .discover:
+                do { event = .discovered(try client.discover(endpoint: job.endpoint)) }
+                catch { event = .failed(error) }
+
+            case .create:
+                let url: String
+                do { url = try client.create(endpoint: job.endpoint, length: job.length, metadata: job.metadata) }
+                catch { action = machine.handle(.failed(error)); continue }
+                // Recorded before the first byte is sent, so a crash can resume this upload.
+                do { try observer?.uploadCreated(url: url) }
+                catch { throw TusFailure.localRead("cannot record the new upload: \(error)") }
+                event = .created(url: url)
+
+            case let .probe(url):
+                do {
+                    let (offset, length) = try client.probe(url: url)
+                    if resumedFrom == nil, offset > 0, offset < job.length, length == nil || length == job.length {
+                        resumedFrom = offset
+                        observer?.resuming(url: url, from: offset)
+                    }
+                    event = .probed(offset: offset, length: length)
+                } catch {
+                    event = .failed(error)
+                }
+
+            case let .send(url, offset, length):
+                chunkBase = offset
+                let range = HTTPRequest.FileRange(fd: job.fd, offset: offset, length: length)
+                var checksum: (Digest.Algorithm, [UInt8])? = nil
+                if let algorithm = machine.capabilities?.checksumAlgorithm {
+                    do {
+                        checksum = (algorithm, try hasher.digest(algorithm, fd: job.fd, offset: offset, length: length))
+                    } catch {
+                        throw TusFailure.localRead(error.description)
+                    }
+                }
+                do {
+                    let newOffset = try client.append(url: url, offset: offset, range: range, checksum: checksum)
+                    bytesSent += length
+                    observer?.offsetConfirmed(newOffset, of: job.length)
+                    event = .sent(newOffset: newOffset)
+                } catch {
+                    bytesSent += length  // an upper bound: the request may have died part-way
+                    event = .failed(error)
+                }
+
+            case let .backoff(attempt, retryAfter, reason):
+                let seconds = retry.delaySeconds(attempt: attempt, retryAfterSeconds: retryAfter,
+                                                 random: Double.random(in: 0..<1, using: &random))
+                observer?.retrying(inSeconds: seconds, attempt: attempt, reason: reason)
+                if !stop.sleep(seconds: seconds) { throw .cancelled }
+                event = .waited
+
+            case let .terminate(url):
+                observer?.abandoned(url: url)
+                do { try client.terminate(url: url); event = .terminated }
+                catch { event = .failed(error) }
+
+            case let .finished(url):
+                return UploadResult(url: url, bytesSent: bytesSent, resumedFrom: resumedFrom)
+
+            case let .failed(failure):
+                throw failure
+            }
+            action = machine.handle(event)
+        }
+    }
+}

@@ -1,0 +1,178 @@
+/// The life of one tus upload as a plain state machine: events in, the next action out.
+/// No I/O, no clock: `UploadSession` performs the actions and feeds back what happened.
+/// The server's offset is the truth; the journal's is only where to ask.
+struct UploadStateMachine: Sendable {
+    enum Action: Sendable, Equatable {
+        /// OPTIONS the endpoint.
+        case discover
+        /// POST a new upload.
+        case create
+        /// HEAD the upload to learn the server's offset.
+        case probe(url: String)
+        /// PATCH `length` bytes from `offset`.
+        case send(url: String, offset: Int64, length: Int64)
+        /// Wait (backoff) before the action that follows the next `.waited` event.
+        case backoff(attempt: Int, retryAfterSeconds: Int?, reason: String)
+        /// Abandon the old upload (the file changed or the server holds a different length) where the server allows.
+        case terminate(url: String)
+        /// The server holds every byte.
+        case finished(url: String)
+        case failed(TusFailure)
+    }
+
+    enum Event: Sendable, Equatable {
+        case start(resumeURL: String?)
+        case discovered(TusCapabilities)
+        case created(url: String)
+        case probed(offset: Int64, length: Int64?)
+        case sent(newOffset: Int64)
+        case waited
+        case terminated
+        case failed(TusFailure)
+    }
+
+    private enum Phase: Sendable, Equatable {
+        case idle, discovering, creating, probing, sending, terminating, waiting, done
+    }
+
+    let length: Int64
+    let chunkSize: Int64
+    let retry: RetryPolicy
+    private(set) var capabilities: TusCapabilities? = nil
+    private(set) var uploadURL: String? = nil
+    /// The last offset the server confirmed.
+    private(set) var confirmedOffset: Int64 = 0
+    private(set) var attemptsWithoutProgress = 0
+    private var phase: Phase = .idle
+    private var afterWait: Action? = nil
+    private var abandonedURL: String? = nil
+
+    init(length: Int64, chunkSize: Int64, retry: RetryPolicy) {
+        precondition(chunkSize > 0)
+        self.length = length
+        self.chunkSize = chunkSize
+        self.retry = retry
+    }
+
+    mutating func handle(_ event: Event) -> Action {
+        switch event {
+        case let .start(resumeURL):
+            uploadURL = resumeURL
+            return enter(.discover)
+
+        case let .discovered(capabilities):
+            self.capabilities = capabilities
+            if let max = capabilities.maxSize, max > 0, length > max {
+                return enter(.failed(.tooLarge("the file (\(length) bytes) is larger than the portal accepts (Tus-Max-Size \(max) bytes)")))
+            }
+            if let url = uploadURL { return enter(.probe(url: url)) }
+            return enter(.create)
+
+        case let .created(url):
+            uploadURL = url
+            confirmedOffset = 0
+            attemptsWithoutProgress = 0
+            return nextChunk(url: url)
+
+        case let .probed(offset, serverLength):
+            guard let url = uploadURL else { return enter(.create) }
+            if let serverLength, serverLength != length {
+                // Not our file's upload: start again, and tidy the stray upload up.
+                return abandon(url)
+            }
+            if offset > length { return abandon(url) }
+            confirmedOffset = offset
+            return nextChunk(url: url)
+
+        case let .sent(newOffset):
+            guard let url = uploadURL else { return enter(.create) }
+            if newOffset <= confirmedOffset || newOffset > length {
+                // A server that does not move forward, or moves beyond the end: ask again.
+                return failure(.protocolViolation("PATCH answered offset \(newOffset) after \(confirmedOffset)"))
+            }
+            confirmedOffset = newOffset
+            attemptsWithoutProgress = 0
+            return nextChunk(url: url)
+
+        case .waited:
+            let next = afterWait ?? .discover
+            afterWait = nil
+            return enter(next)
+
+        case .terminated:
+            return enter(.create)
+
+        case let .failed(failure):
+            return self.failure(failure)
+        }
+    }
+
+    private mutating func nextChunk(url: String) -> Action {
+        if confirmedOffset == length { return enter(.finished(url: url)) }
+        let size = min(chunkSize, length - confirmedOffset)
+        return enter(.send(url: url, offset: confirmedOffset, length: size))
+    }
+
+    private mutating func abandon(_ url: String) -> Action {
+        uploadURL = nil
+        confirmedOffset = 0
+        if capabilities?.supportsTermination == true {
+            return enter(.terminate(url: url))
+        }
+        return enter(.create)
+    }
+
+    private mutating func failure(_ failure: TusFailure) -> Action {
+        let phaseNow = phase
+        switch failure {
+        case .unauthorized, .tooLarge, .tls, .localRead, .cancelled:
+            return enter(.failed(failure))
+        case .refused where phaseNow == .creating:
+            return enter(.failed(failure))
+        case .refused where phaseNow == .discovering, .protocolViolation where phaseNow == .discovering:
+            // A server that does not answer OPTIONS well: assume core + creation and go on.
+            return handle(.discovered(.assumed))
+        case .refused where phaseNow == .terminating, .transient where phaseNow == .terminating:
+            // Tidying up is best-effort.
+            return enter(.create)
+        default:
+            break
+        }
+
+        attemptsWithoutProgress += 1
+        if retry.shouldGiveUp(afterAttempts: attemptsWithoutProgress) {
+            return enter(.failed(failure))
+        }
+        let retryAction: Action
+        switch (failure, phaseNow) {
+        case (.uploadGone, _):
+            uploadURL = nil
+            confirmedOffset = 0
+            return enter(.create)
+        case (.offsetConflict, _):
+            // The server's offset moved on without us (or back): ask it, no waiting.
+            return enter(uploadURL.map { .probe(url: $0) } ?? .create)
+        case (_, .discovering): retryAction = .discover
+        case (_, .creating): retryAction = .create
+        default: retryAction = uploadURL.map { .probe(url: $0) } ?? .create
+        }
+        var retryAfter: Int? = nil
+        if case let .transient(_, seconds) = failure { retryAfter = seconds }
+        afterWait = retryAction
+        phase = .waiting
+        return .backoff(attempt: attemptsWithoutProgress, retryAfterSeconds: retryAfter, reason: failure.summary)
+    }
+
+    private mutating func enter(_ action: Action) -> Action {
+        switch action {
+        case .discover: phase = .discovering
+        case .create: phase = .creating
+        case .probe: phase = .probing
+        case .send: phase = .sending
+        case .terminate: phase = .terminating
+        case .backoff: phase = .waiting
+        case .finished, .failed: phase = .done
+        }
+        return action
+    }
+}
