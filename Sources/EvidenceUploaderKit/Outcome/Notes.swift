@@ -31,7 +31,7 @@ enum Notes {
         Centre:       \(d.labels.centre)
         Candidate:    \(d.labels.candidate)
         Unit:         \(d.labels.unit)
-        Size:         \(ByteFormatting.human(d.size)) (\(d.size) bytes)
+        Size:         \(d.size < 1000 ? "\(d.size) bytes" : "\(ByteFormatting.human(d.size)) (\(d.size) bytes)")
         Type:         \(d.fileType), \(d.route == .standard ? "standard upload" : "large-file upload")
         Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))
         SHA-256:      \(d.sha256)

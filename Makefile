@@ -1,0 +1,44 @@
+# Evidence Uploader. `make demo` runs the main job against a local tus portal; `make test` runs every test.
+SWIFT ?= swift
+PREFIX ?= /usr/local
+DESTDIR ?=
+PYTHON := .venv/bin/python
+export PATH := /opt/swift/usr/bin:$(PATH)
+
+.PHONY: all deps venv build release demo test unit-test integration-test portal clean
+
+all: release
+
+deps:
+	@scripts/install-deps
+
+venv: deps
+	@scripts/venv
+
+build: deps
+	$(SWIFT) build
+
+release: deps
+	$(SWIFT) build -c release
+
+## The main job: local portal on 127.0.0.1:8088, sample evidence, `run --once`, the result.
+demo: release venv
+	scripts/demo
+
+## Every test: unit tests (swift test), then the end-to-end suite against the real tus server.
+test: unit-test integration-test
+
+unit-test: deps
+	$(SWIFT) build --build-tests
+	$(SWIFT) test --skip-build
+
+integration-test: venv
+	$(SWIFT) build
+	EVIDENCE_UPLOADER_BIN=$(CURDIR)/.build/debug/evidence-uploader $(PYTHON) -m pytest Tests/integration -q -rs
+
+## The local portal in the foreground (store in .work/portal).
+portal: venv
+	scripts/portal run .work/portal 8088
+
+clean:
+	rm -rf .build .work
