@@ -5,14 +5,19 @@ import Darwin
 #endif
 
 extension Config {
+    static let maxFileSize = 1 << 20
+
     /// Reads and parses the file at `path`. Relative folder paths, `password_file` and `ca_file`
     /// are resolved against the config file's directory.
     public static func load(path: String) throws(EvidenceError) -> Config {
         let bytes: [UInt8]
         do {
-            bytes = try FileBytes.read(path: path, limit: 1 << 20)
+            bytes = try FileBytes.read(path: path, limit: maxFileSize + 1)
         } catch {
             throw EvidenceError(.config, "cannot read config file \(path.debugQuoted): \(error.reason)", cause: error)
+        }
+        guard bytes.count <= maxFileSize else {
+            throw EvidenceError(.config, "config file \(path.debugQuoted) is larger than 1 MiB; is it the right file?")
         }
         let base = ConfigPath.directory(of: path, currentDirectory: FileBytes.currentDirectory())
         return try parse(bytes: bytes, source: path, baseDirectory: base)
