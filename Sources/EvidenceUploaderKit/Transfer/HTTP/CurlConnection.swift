@@ -30,7 +30,8 @@ final class CurlConnection {
     /// Sends one request and waits for its response. HTTP error statuses are responses, not
     /// errors: the caller reads the code. Throws only when no response arrived.
     func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
-        let context = RequestContext(body: request.body, onProgress: onProgress)
+        let context = RequestContext(body: request.body, onProgress: onProgress,
+                                     rateLimiter: settings.rateLimiter, stop: settings.stop)
         curl_easy_reset(handle)  // options only: the connection cache survives
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
@@ -147,14 +148,18 @@ final class CurlConnection {
 private final class RequestContext {
     let body: HTTPRequest.FileRange?
     let onProgress: ((Int64) -> Bool)?
+    let rateLimiter: RateLimiter?
+    let stop: StopSignal?
     var bodySent: Int64 = 0
     var headers = HeaderLineParser()
     var responseBody: [UInt8] = []
     var readError: SystemCallError? = nil
 
-    init(body: HTTPRequest.FileRange?, onProgress: ((Int64) -> Bool)?) {
+    init(body: HTTPRequest.FileRange?, onProgress: ((Int64) -> Bool)?, rateLimiter: RateLimiter?, stop: StopSignal?) {
         self.body = body
         self.onProgress = onProgress
+        self.rateLimiter = rateLimiter
+        self.stop = stop
     }
 }
 
@@ -187,7 +192,12 @@ private let curlReadCallback: evu_data_callback = { buffer, size, count, userdat
     guard let body = context.body else { return 0 }
     let remaining = body.length - context.bodySent
     if remaining <= 0 { return 0 }
-    let want = min(Int64(size * count), remaining)
+    var want = min(Int64(size * count), remaining)
+    if let limiter = context.rateLimiter {
+        let granted = limiter.acquire(Int(want), stop: context.stop)
+        if granted == 0 { return Int(CURL_READFUNC_ABORT) }
+        want = Int64(granted)
+    }
     while true {
         let got = pread(body.fd, buffer, Int(want), off_t(body.offset + context.bodySent))
         if got > 0 {
@@ -217,6 +227,7 @@ private let curlSeekCallback: evu_seek_callback = { userdata, offset, origin in
 
 private let curlProgressCallback: evu_xferinfo_callback = { userdata, _, _, _, uploaded in
     let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
+    if context.stop?.isRaised == true { return 1 }
     if let onProgress = context.onProgress, !onProgress(Int64(uploaded)) { return 1 }
     return 0
 }

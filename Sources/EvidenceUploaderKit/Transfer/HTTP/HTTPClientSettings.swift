@@ -13,6 +13,10 @@ struct HTTPClientSettings: Sendable {
     var connectTimeoutSeconds: Int = 30
     /// Bytes per second for request bodies; 0 = unlimited.
     var maxSendBytesPerSecond: Int64 = 0
+    /// Shared across transfers: caps the total rate of all request bodies.
+    var rateLimiter: RateLimiter? = nil
+    /// Raised for a graceful stop: a request aborts at its next progress callback.
+    var stop: StopSignal? = nil
     var userAgent: String = "evidence-uploader/\(EvidenceUploaderVersion.current)"
 }
 

@@ -49,7 +49,7 @@ enum TusFailure: Error, Sendable, Equatable {
         let retryAfter = response[header: "retry-after"].flatMap { Int($0.trimmingASCIIWhitespace()) }
         switch status {
         case 401, 403: return .unauthorized(status: status)
-        case 404, 410 where onUploadURL: return .uploadGone(status: status)
+        case 404 where onUploadURL, 410 where onUploadURL: return .uploadGone(status: status)
         case 409: return .offsetConflict
         case 413: return .tooLarge("the portal said the file is too large (413)")
         case 460: return .checksumMismatch

@@ -7,7 +7,7 @@ enum URLResolution {
         else { return location }
         let scheme = String(chars[..<colon])
         let afterScheme = base.dropFirst(colon + 3)
-        let authorityEnd = afterScheme.firstIndex(of: "/") ?? afterScheme.endIndex
+        let authorityEnd = afterScheme.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }) ?? afterScheme.endIndex
         let origin = String(base[..<authorityEnd])
         if location.hasPrefix("//") { return scheme + ":" + location }
         if location.hasPrefix("/") { return origin + location }

@@ -69,9 +69,10 @@ struct UploadStateMachine: Sendable {
             return enter(.create)
 
         case let .created(url):
+            // Not progress by itself: a portal that creates uploads and then loses them must
+            // still run into the attempt limit.
             uploadURL = url
             confirmedOffset = 0
-            attemptsWithoutProgress = 0
             return nextChunk(url: url)
 
         case let .probed(offset, serverLength):
@@ -81,6 +82,10 @@ struct UploadStateMachine: Sendable {
                 return abandon(url)
             }
             if offset > length { return abandon(url) }
+            if offset > confirmedOffset {
+                // The portal kept bytes from a request that failed part-way: that is progress.
+                attemptsWithoutProgress = 0
+            }
             confirmedOffset = offset
             return nextChunk(url: url)
 
@@ -148,7 +153,9 @@ struct UploadStateMachine: Sendable {
         case (.uploadGone, _):
             uploadURL = nil
             confirmedOffset = 0
-            return enter(.create)
+            // The first time, start a new upload at once; if new uploads keep vanishing, back off.
+            if attemptsWithoutProgress <= 1 { return enter(.create) }
+            retryAction = .create
         case (.offsetConflict, _):
             // The server's offset moved on without us (or back): ask it, no waiting.
             return enter(uploadURL.map { .probe(url: $0) } ?? .create)
