@@ -20,7 +20,7 @@ public final class DropFolder: @unchecked Sendable {
         self.path = path
         do {
             let opened = try syscall("open drop folder", path: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
-            var st = stat()
+            var st = Glibc.stat()
             try syscall("stat drop folder", path: path) { fstat(opened, &st) }
             fd = opened
             device = UInt64(st.st_dev)
@@ -31,28 +31,67 @@ public final class DropFolder: @unchecked Sendable {
 
     deinit { close(fd) }
 
-    /// Every file under the drop folder (relative paths, sorted), skipping ignored names, the
-    /// manifest, and directories on another file system or reached through a symlink.
-    /// Unreadable folders are reported, not fatal.
-    public func scan(manifestName: String?) -> (files: [String], problems: [String]) {
-        var files: [String] = []
-        var problems: [String] = []
-        walk(directoryFD: fd, prefix: "", files: &files, problems: &problems, depth: 0)
-        if let manifestName, !manifestName.isEmpty {
-            files.removeAll { $0 == manifestName }
-        }
-        return (files.sorted(), problems)
+    public struct Entry: Sendable, Equatable {
+        public var path: String
+        public var size: Int64
+        public var modified: Int64
+        public var device: UInt64 = 0
+        public var inode: UInt64 = 0
     }
 
-    private func walk(directoryFD: Int32, prefix: String, files: inout [String], problems: inout [String], depth: Int) {
+    public struct Scan: Sendable {
+        /// Files (and anything that is not a folder), sorted by path.
+        public var files: [Entry] = []
+        /// Folders below the root, relative.
+        public var folders: [String] = []
+        /// Folders that could not be read, and why.
+        public var problems: [String] = []
+    }
+
+    /// Every file under the drop folder, skipping ignored names, the manifest, and folders on
+    /// another file system or reached through a symlink. Unreadable folders are reported, not fatal.
+    public func scan(manifestName: String?) -> Scan {
+        var result = Scan()
+        walk(directoryFD: fd, prefix: "", into: &result, depth: 0)
+        if let manifestName, !manifestName.isEmpty {
+            result.files.removeAll { $0.path == manifestName }
+        }
+        result.files.sort { $0.path < $1.path }
+        return result
+    }
+
+    /// Size and mtime of one file, reached safely (no symlink followed); nil when it is gone.
+    public func stat(_ relativePath: String) -> Entry? {
+        let parts = relativePath.split(separator: "/").map(String.init)
+        guard let name = parts.last, !parts.contains("..") else { return nil }
+        var directory = dup(fd)
+        guard directory >= 0 else { return nil }
+        defer { close(directory) }
+        for component in parts.dropLast() {
+            let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
+            if next < 0 { return nil }
+            close(directory)
+            directory = next
+        }
+        var st = Glibc.stat()
+        guard fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) != S_IFDIR else { return nil }
+        return Entry(path: relativePath, size: Int64(st.st_size), modified: Self.nanoseconds(st.st_mtim),
+                     device: UInt64(st.st_dev), inode: UInt64(st.st_ino))
+    }
+
+    static func nanoseconds(_ t: timespec) -> Int64 {
+        Int64(t.tv_sec) * 1_000_000_000 + Int64(t.tv_nsec)
+    }
+
+    private func walk(directoryFD: Int32, prefix: String, into result: inout Scan, depth: Int) {
         guard depth < 32 else {
-            problems.append("\(prefix.debugQuoted) is nested more than 32 folders deep; not looked into")
+            result.problems.append("\(prefix.debugQuoted) is nested more than 32 folders deep; not looked into")
             return
         }
         let dupFD = dup(directoryFD)
         guard dupFD >= 0, let dir = fdopendir(dupFD) else {
             if dupFD >= 0 { close(dupFD) }
-            problems.append("cannot list \(prefix.isEmpty ? "the drop folder" : prefix.debugQuoted): \(String(cString: strerror(errno)))")
+            result.problems.append("cannot list \(prefix.isEmpty ? "the drop folder" : prefix.debugQuoted): \(String(cString: strerror(errno)))")
             return
         }
         defer { closedir(dir) }
@@ -69,7 +108,7 @@ public final class DropFolder: @unchecked Sendable {
             let relative = prefix.isEmpty ? name : prefix + "/" + name
             var isDirectory = type == UInt8(DT_DIR)
             if type == UInt8(DT_UNKNOWN) {
-                var st = stat()
+                var st = Glibc.stat()
                 if fstatat(directoryFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
                     isDirectory = (st.st_mode & S_IFMT) == S_IFDIR
                 }
@@ -77,18 +116,23 @@ public final class DropFolder: @unchecked Sendable {
             if isDirectory {
                 let child = openat(directoryFD, name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
                 guard child >= 0 else {
-                    problems.append("cannot open folder \(relative.debugQuoted): \(String(cString: strerror(errno)))")
+                    result.problems.append("cannot open folder \(relative.debugQuoted): \(String(cString: strerror(errno)))")
                     continue
                 }
                 defer { close(child) }
-                var st = stat()
+                var st = Glibc.stat()
                 if fstat(child, &st) == 0, UInt64(st.st_dev) != device {
-                    problems.append("folder \(relative.debugQuoted) is on another file system; not looked into")
+                    result.problems.append("folder \(relative.debugQuoted) is on another file system; not looked into")
                     continue
                 }
-                walk(directoryFD: child, prefix: relative, files: &files, problems: &problems, depth: depth + 1)
+                result.folders.append(relative)
+                walk(directoryFD: child, prefix: relative, into: &result, depth: depth + 1)
             } else {
-                files.append(relative)
+                var st = Glibc.stat()
+                if fstatat(directoryFD, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
+                    result.files.append(Entry(path: relative, size: Int64(st.st_size), modified: Self.nanoseconds(st.st_mtim),
+                                             device: UInt64(st.st_dev), inode: UInt64(st.st_ino)))
+                }
             }
         }
     }

@@ -46,7 +46,7 @@ public final class EvidenceFile: @unchecked Sendable {
 
     /// Is the file still the one we opened, unchanged? (Size and mtime through the descriptor.)
     public func isUnchanged() -> Bool {
-        var st = stat()
+        var st = Glibc.stat()
         guard fstat(fd, &st) == 0 else { return false }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
         return Int64(st.st_size) == size && mtime == modified && st.st_nlink >= 1
@@ -78,7 +78,7 @@ extension DropFolder {
             directory = next
         }
         let name = components.last!
-        var before = stat()
+        var before = Glibc.stat()
         if fstatat(directory, name, &before, AT_SYMLINK_NOFOLLOW) != 0 {
             throw .system(SystemCallError(operation: "stat", path: relativePath, errno: errno))
         }
@@ -96,7 +96,7 @@ extension DropFolder {
             }
             throw .system(SystemCallError(operation: "open", path: relativePath, errno: err))
         }
-        var st = stat()
+        var st = Glibc.stat()
         guard fstat(file, &st) == 0 else {
             let err = errno
             close(file)

@@ -45,6 +45,57 @@ struct FolderMover: Sendable {
             throw EvidenceError(.system, "too many files named \(name.debugQuoted) in \(targetDirectory.debugQuoted)")
     }
 
+    /// Moves a file and puts a note beside it, the note first: a crash in between leaves the
+    /// file in the drop folder (to be handled again), never a moved file without its note.
+    func moveWithNote(_ relativePath: String, from drop: DropFolder, suffix: String,
+                      note: (String) -> String) throws(EvidenceError) -> String {
+        let parts = relativePath.split(separator: "/").map(String.init)
+        let directory = parts.dropLast().joined(separator: "/")
+        let name = parts.last ?? relativePath
+        do {
+            try makeDirectories(directory)
+        } catch {
+            throw EvidenceError(.system, "cannot create the folder for \(relativePath.debugQuoted)", cause: error)
+        }
+        let targetDirectory = directory.isEmpty ? destinationRoot : destinationRoot + "/" + directory
+        for attempt in 1...1000 {
+            let candidate = attempt == 1 ? name : Self.numbered(name, attempt)
+            let target = targetDirectory + "/" + candidate
+            let relativeTarget = directory.isEmpty ? candidate : directory + "/" + candidate
+            if access(target, F_OK) == 0 || access(target + suffix, F_OK) == 0 { continue }
+            try writeNote(note(relativeTarget), at: relativeTarget + suffix)
+            if evu_rename_noreplace(drop.fd, relativePath, AT_FDCWD, target) == 0 {
+                syncDirectory(targetDirectory)
+                return relativeTarget
+            }
+            let err = errno
+            unlink(target + suffix)
+            if err == EEXIST { continue }
+            if err == EXDEV {
+                throw EvidenceError(.system, "the drop folder and \(destinationRoot.debugQuoted) are on different file systems; put them on the same one so files can be moved")
+            }
+            throw EvidenceError(.system, "cannot move \(relativePath.debugQuoted) out of the drop folder",
+                                cause: SystemCallError(operation: "rename", path: target, errno: err))
+        }
+        throw EvidenceError(.system, "too many files named \(name.debugQuoted) in \(targetDirectory.debugQuoted)")
+    }
+
+    /// Where a file moved here earlier under `relativePath` (or a numbered variant) now is,
+    /// recognised by its inode.
+    func find(_ relativePath: String, inode: UInt64) -> String? {
+        let parts = relativePath.split(separator: "/").map(String.init)
+        let directory = parts.dropLast().joined(separator: "/")
+        let name = parts.last ?? relativePath
+        for attempt in 1...1000 {
+            let candidate = attempt == 1 ? name : Self.numbered(name, attempt)
+            let relativeTarget = directory.isEmpty ? candidate : directory + "/" + candidate
+            var st = stat()
+            guard lstat(destinationRoot + "/" + relativeTarget, &st) == 0 else { return nil }
+            if UInt64(st.st_ino) == inode { return relativeTarget }
+        }
+        return nil
+    }
+
     /// Writes `text` to `relativePath` under the destination root, atomically (temp, fsync, rename).
     func writeNote(_ text: String, at relativePath: String) throws(EvidenceError) {
         let path = destinationRoot + "/" + relativePath

@@ -2,7 +2,8 @@ import Dispatch
 import Logging
 import Synchronization
 
-/// `run --once`: everything in the drop folder now, `parallel_uploads` at a time, then stop.
+/// `run --once`: finish what the journal left unfinished, then everything in the drop folder
+/// now, `parallel_uploads` at a time, then stop. No settle time: the caller says the folder is ready.
 public struct OnceRun {
     public struct Summary: Sendable, Equatable {
         public var delivered = 0
@@ -28,47 +29,66 @@ public struct OnceRun {
     }
 
     public func run() throws(EvidenceError) -> Summary {
-        try StateFolder.prepare(config)
-        let drop = try DropFolder(path: config.folders.drop)
+        let session = try RunSession.start(config: config, password: password, stop: stop, logger: logger,
+                                           retry: RetryPolicy())
         var summary = Summary()
-        let manifest: Manifest?
-        do {
-            manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
-        } catch {
-            logger.error("manifest.csv cannot be used; nothing is uploaded until it is fixed", metadata: ["error": "\(error.message)"])
-            summary.problems.append(error.message)
+        guard let pipeline = session.pipeline else {
+            summary.problems.append(session.problem ?? "cannot start")
             return summary
         }
-        let scan = drop.scan(manifestName: config.labels.manifest)
+        var queue = session.recovered
+        let scan = pipeline.drop.scan(manifestName: config.labels.manifest)
         for problem in scan.problems {
             logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
         }
         summary.problems += scan.problems
         logger.info("scanned drop folder", metadata: ["files": "\(scan.files.count)", "folder": "\(config.folders.drop)"])
-        guard !scan.files.isEmpty else { return summary }
+        let admission = Admission(pipeline: pipeline)
+        for entry in scan.files {
+            if stop.isRaised { break }
+            switch admission.admit(entry.path) {
+            case let .queued(id), let .alreadyQueued(id):
+                if !queue.contains(id) { queue.append(id) }
+            case .rejected:
+                summary.rejected += 1
+            case let .deferred(reason):
+                logger.warning("not taken this time", metadata: ["file": "\(entry.path)", "reason": "\(reason)"])
+                summary.failed += 1
+            }
+        }
 
-        let processor = try EvidenceProcessor(
-            config: config, password: password, drop: drop, manifest: manifest,
-            retry: RetryPolicy(), stop: stop, logger: logger)
-        let outcomes = Mutex([EvidenceProcessor.Outcome?](repeating: nil, count: scan.files.count))
+        let outcomes = Mutex([Delivery.Outcome?](repeating: nil, count: queue.count))
         let next = Atomic<Int>(0)
-        let files = scan.files
-        let workers = min(max(1, config.transfer.parallelUploads), files.count)
+        let ids = queue
+        let items = Dictionary(uniqueKeysWithValues: pipeline.journal.unfinished().map { ($0.id, $0) })
+        let workers = min(max(1, config.transfer.parallelUploads), max(ids.count, 1))
         let stop = self.stop
+        let delivery = Delivery(pipeline: pipeline)
         // Dispatch's worker threads, not Swift's cooperative pool: uploads block in libcurl.
         DispatchQueue.concurrentPerform(iterations: workers) { _ in
             while true {
                 let index = next.wrappingAdd(1, ordering: .relaxed).oldValue
-                guard index < files.count else { return }
-                let outcome = stop.isRaised ? .stopped : processor.process(files[index])
+                guard index < ids.count else { return }
+                guard let item = items[ids[index]], !stop.isRaised else {
+                    outcomes.withLock { $0[index] = .stopped }
+                    continue
+                }
+                let outcome = delivery.deliver(item)
+                if case .journalFailure = outcome { stop.raise() }
+                if case .unauthorized = outcome { stop.raise() }
                 outcomes.withLock { $0[index] = outcome }
             }
         }
+        pipeline.board.flush()
         for outcome in outcomes.withLock({ $0 }) {
             switch outcome {
-            case .delivered: summary.delivered += 1
+            case .delivered, .duplicate: summary.delivered += 1
             case .rejected: summary.rejected += 1
-            case .failed: summary.failed += 1
+            case let .journalFailure(message):
+                summary.failed += 1
+                summary.problems.append(message)
+            case .failed, .unauthorized: summary.failed += 1
+            case .superseded: break
             case .stopped, nil: summary.stopped += 1
             }
         }
@@ -76,6 +96,9 @@ public struct OnceRun {
             "delivered": "\(summary.delivered)", "rejected": "\(summary.rejected)",
             "failed": "\(summary.failed)", "stopped": "\(summary.stopped)",
         ])
+        if let message = summary.problems.first(where: { $0.contains("journal") }) {
+            throw EvidenceError(.journal, message)
+        }
         return summary
     }
 }

@@ -1,23 +1,40 @@
 import Logging
 
-/// Turns upload events into operator log lines: creation, resume, retries, and progress
-/// every 10% or 30 seconds.
-final class ProgressLogger: UploadObserver {
+/// Records an upload's steps in the journal before they matter, updates the status board, and
+/// writes the operator's log lines (progress every 10% or 30 seconds).
+final class DeliveryObserver: UploadObserver {
+    private let pipeline: Pipeline
+    private let id: UInt64
+    private let path: String
     private let logger: Logger
     private let length: Int64
     private var lastPercentStep: Int64 = 0
     private var lastLogTime = WallClock.monotonic()
+    private(set) var journalError: EvidenceError? = nil
 
-    init(logger: Logger, length: Int64) {
-        self.logger = logger
+    init(pipeline: Pipeline, id: UInt64, path: String, length: Int64, logger: Logger) {
+        self.pipeline = pipeline
+        self.id = id
+        self.path = path
         self.length = length
+        self.logger = logger
     }
 
     func uploadCreated(url: String) throws(EvidenceError) {
+        try pipeline.journal.append(.created(id: id, uploadURL: url))
         logger.info("upload created", metadata: ["url": "\(url)"])
     }
 
     func offsetConfirmed(_ offset: Int64, of length: Int64) {
+        do {
+            try pipeline.journal.append(.offset(id: id, offset: offset))
+        } catch {
+            // The server's offset is the truth, so a missed offset record costs nothing on resume;
+            // but a journal that cannot be written must stop new work.
+            journalError = error
+            pipeline.stop.raise()
+        }
+        pipeline.board.progress(path, done: offset)
         let step = length > 0 ? offset * 10 / length : 10
         let now = WallClock.monotonic()
         if (step > lastPercentStep && step < 10) || now - lastLogTime >= 30 {
@@ -32,11 +49,15 @@ final class ProgressLogger: UploadObserver {
 
     func resuming(url: String, from offset: Int64) {
         logger.notice("resuming upload from the portal's offset", metadata: ["url": "\(url)", "offset": "\(offset)"])
+        pipeline.board.progress(path, done: offset)
     }
 
-    func progress(_ bytes: Int64) {}
+    func progress(_ bytes: Int64) {
+        pipeline.board.progress(path, done: bytes)
+    }
 
     func retrying(inSeconds seconds: Double, attempt: Int, reason: String) {
+        pipeline.board.set(path, state: .retrying, size: length, message: "retrying in \(Int(seconds.rounded())) s: \(reason)")
         logger.warning("retrying", metadata: [
             "in": "\(ByteFormatting.fixed(seconds, 1))s", "attempt": "\(attempt)", "because": "\(reason)",
         ])

@@ -1,0 +1,56 @@
+/// Decides when a file has finished arriving: seen with the same size and mtime for
+/// `settleTime`. Pure: the caller passes what it saw and the (monotonic) time, so it is tested
+/// with tables, no clock and no files.
+struct Settler: Sendable {
+    struct Observation: Sendable, Equatable {
+        var size: Int64
+        var modified: Int64
+        /// When this size and mtime were first seen.
+        var stableSince: Double
+        /// When the file was first seen at all.
+        var firstSeen: Double
+        var changes: Int
+    }
+
+    var settleTime: Double
+    private(set) var observations: [String: Observation] = [:]
+
+    init(settleTime: Double) {
+        self.settleTime = settleTime
+    }
+
+    mutating func observe(_ path: String, size: Int64, modified: Int64, now: Double) {
+        if var seen = observations[path] {
+            if seen.size != size || seen.modified != modified {
+                seen.size = size
+                seen.modified = modified
+                seen.stableSince = now
+                seen.changes += 1
+                observations[path] = seen
+            }
+        } else {
+            observations[path] = Observation(size: size, modified: modified, stableSince: now, firstSeen: now, changes: 0)
+        }
+    }
+
+    mutating func forget(_ path: String) {
+        observations[path] = nil
+    }
+
+    /// Files unchanged for the settle time, oldest first.
+    func ready(now: Double) -> [String] {
+        observations.filter { now - $0.value.stableSince >= settleTime }
+            .sorted { ($0.value.firstSeen, $0.key) < ($1.value.firstSeen, $1.key) }
+            .map(\.key)
+    }
+
+    /// Files still changing: seen to change at least once and not yet quiet for the settle time.
+    func stillBeingWritten(now: Double) -> [String] {
+        observations.filter { $0.value.changes > 0 && now - $0.value.stableSince < settleTime }.map(\.key).sorted()
+    }
+
+    /// When the next file could become ready (for sleeping until then).
+    func nextReadyTime() -> Double? {
+        observations.values.map { $0.stableSince + settleTime }.min()
+    }
+}

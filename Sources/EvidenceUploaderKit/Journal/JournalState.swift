@@ -1,0 +1,70 @@
+/// Items folded from records, in order. Pure: no I/O.
+struct JournalState {
+    var items: [UInt64: JournalItem] = [:]
+    /// The id the next `.discovered` record gets.
+    var nextID: UInt64 = 1
+    /// Records that name an item never discovered (lost to damage) or arrive after it finished.
+    var orphanRecords = 0
+    var orphanUploadURLs: [String] = []
+
+    init() {}
+
+    init(records: some Sequence<JournalRecord>) {
+        for record in records { apply(record) }
+    }
+
+    /// Whether a record for `id` may be appended now.
+    func accepts(_ record: JournalRecord) -> Bool {
+        if case .discovered = record { return true }
+        guard let item = items[record.id] else { return false }
+        return !item.state.isFinished
+    }
+
+    mutating func apply(_ record: JournalRecord) {
+        if case let .discovered(id, path, device, inode, size, mtime, labels, fileType, endpoint) = record {
+            items[id] = JournalItem(id: id, relativePath: path, device: device, inode: inode, size: size,
+                                    mtimeNanos: mtime, labels: labels, fileType: fileType, endpoint: endpoint,
+                                    sha256: nil, uploadURL: nil, confirmedOffset: 0, state: .discovered,
+                                    destination: nil, reason: nil)
+            if id >= nextID { nextID = id &+ 1 }
+            return
+        }
+        guard var item = items[record.id], !item.state.isFinished else {
+            orphanRecords += 1
+            if items[record.id] == nil, case let .created(_, url) = record { orphanUploadURLs.append(url) }
+            return
+        }
+        switch record {
+        case .discovered: break
+        case let .hashed(_, sha256):
+            item.sha256 = sha256
+            if item.state == .discovered { item.state = .hashed }
+        case let .created(_, url):
+            // A new upload (the old one expired or the file changed) starts from zero.
+            item.uploadURL = url
+            item.confirmedOffset = 0
+            item.state = .created
+        case let .offset(_, offset):
+            item.confirmedOffset = offset
+        case .delivered:
+            item.confirmedOffset = item.size
+            item.state = .delivered
+        case let .moved(_, destination):
+            item.destination = destination
+            item.state = .moved
+        case let .rejected(_, code, destination):
+            item.reason = code
+            item.destination = destination
+            item.state = .rejected
+        case let .abandoned(_, reason):
+            item.reason = reason
+            item.state = .abandoned
+        }
+        items[item.id] = item
+    }
+
+    var sortedItems: [JournalItem] { items.values.sorted { $0.id < $1.id } }
+    var unfinished: [JournalItem] { sortedItems.filter { !$0.state.isFinished } }
+
+    func count(in state: JournalItemState) -> Int { items.values.lazy.filter { $0.state == state }.count }
+}

@@ -1,0 +1,216 @@
+import Logging
+
+/// Takes one journaled item from the queue to `uploaded/`: hash, upload (resuming where the
+/// portal stands), confirm, move, receipt; each step recorded in the journal before it is
+/// relied on. Blocking: runs on a transfer thread.
+struct Delivery {
+    enum Outcome: Sendable, Equatable {
+        case delivered(String)
+        /// The same content with the same labels had been delivered before: not sent again.
+        case duplicate(String)
+        case rejected(String)
+        /// Stays in the drop folder; `permanent` ones wait for `retry` (or a restart).
+        case failed(String, permanent: Bool)
+        /// The portal refused the credentials: every upload should pause.
+        case unauthorized(String)
+        /// The item no longer matches a file (changed, replaced, removed): nothing to do.
+        case superseded(String)
+        case stopped
+        /// The journal cannot be written: the process must stop.
+        case journalFailure(String)
+    }
+
+    let pipeline: Pipeline
+
+    func deliver(_ item: JournalItem) -> Outcome {
+        let logger = pipeline.logger(for: item.relativePath)
+        let journal = pipeline.journal
+        let board = pipeline.board
+
+        if item.state == .delivered {
+            return finishDelivered(item, logger: logger)
+        }
+        let file: EvidenceFile
+        do {
+            file = try pipeline.drop.openEvidence(item.relativePath)
+        } catch {
+            return supersede(item, "the file is no longer in the drop folder", logger: logger)
+        }
+        guard file.device == item.device, file.inode == item.inode, file.size == item.size, file.modified == item.mtimeNanos else {
+            return supersede(item, "the file changed since it was queued", logger: logger)
+        }
+
+        // 1. Hash (once: the journal keeps it).
+        var sha256 = item.sha256
+        if sha256 == nil {
+            board.set(item.relativePath, state: .hashing, size: item.size, labels: item.labels, id: item.id)
+            let started = WallClock.monotonic()
+            do {
+                let stop = pipeline.stop
+                let digest = try FileHasher().digest(.sha256, fd: file.fd, length: file.size, path: item.relativePath) { _ in !stop.isRaised }.hexString
+                try journal.append(.hashed(id: item.id, sha256: digest))
+                sha256 = digest
+                logger.debug("hashed", metadata: ["sha256": "\(digest)", "seconds": "\(ByteFormatting.fixed(WallClock.monotonic() - started, 1))"])
+            } catch {
+                if pipeline.stop.isRaised { return .stopped }
+                if error.code == .journal { return .journalFailure(error.description) }
+                logger.warning("cannot hash file; it stays in the drop folder", metadata: ["error": "\(error)"])
+                return .failed(error.description, permanent: false)
+            }
+        }
+        guard let sha256 else { return .failed("no hash", permanent: false) }
+
+        // 2. Already delivered with the same content and labels? Then never send it twice.
+        if let earlier = journal.finishedItem(sha256: sha256, labels: item.labels), earlier.id != item.id {
+            return finishDuplicate(item, sha256: sha256, earlier: earlier, logger: logger)
+        }
+
+        // 3. Upload, resuming at the portal's offset when the journal knows the upload.
+        board.set(item.relativePath, state: .uploading, size: item.size, labels: item.labels, id: item.id)
+        let metadata = TusMetadata([
+            ("filename", file.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
+            ("candidate", item.labels.candidate), ("unit", item.labels.unit), ("sha256", sha256),
+        ])
+        let job = UploadJob(endpoint: item.endpoint, fd: file.fd, length: file.size, metadata: metadata,
+                            chunkSize: pipeline.config.transfer.chunkSize.bytes, resumeURL: item.uploadURL)
+        let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size, logger: logger)
+        let started = WallClock.monotonic()
+        let result: UploadResult
+        do {
+            let connection = try CurlConnection(settings: pipeline.http)
+            let session = UploadSession(client: TusClient(connection: connection), job: job, retry: pipeline.retry,
+                                        stop: pipeline.stop, observer: observer)
+            logger.info(item.uploadURL == nil ? "upload started" : "upload resumed", metadata: [
+                "id": "\(item.id)", "endpoint": "\(item.endpoint)", "size": "\(item.size)",
+            ])
+            result = try session.run()
+        } catch let failure as TusFailure {
+            if let journalError = observer.journalError { return .journalFailure(journalError.description) }
+            return outcome(of: failure, item: item, logger: logger)
+        } catch {
+            return .failed("\(error)", permanent: false)
+        }
+        let seconds = WallClock.monotonic() - started
+
+        // 4. The file must not have changed while it was read.
+        guard file.isUnchanged() else {
+            logger.error("file changed while it was uploaded; it will be sent again as a new upload")
+            terminate(result.url)
+            try? journal.append(.abandoned(id: item.id, reason: "changed during its upload"))
+            return .superseded("the file changed during its upload")
+        }
+        do {
+            try journal.append(.delivered(id: item.id))
+        } catch {
+            return .journalFailure(error.description)
+        }
+        let sent = result.resumedFrom.map { item.size - $0 } ?? item.size
+        logger.info("delivered", metadata: [
+            "id": "\(item.id)", "url": "\(result.url)", "seconds": "\(ByteFormatting.fixed(seconds, 1))",
+            "rate": "\(ByteFormatting.rate(bytesPerSecond: Double(sent) / max(seconds, 0.001)))",
+            "resumed_from": "\(result.resumedFrom ?? 0)",
+        ])
+        var delivered = item
+        delivered.sha256 = sha256
+        delivered.uploadURL = result.url
+        delivered.state = .delivered
+        return finish(delivered, seconds: seconds, duplicateOf: nil, logger: logger)
+    }
+
+    /// A crash after the portal confirmed everything: finish the move without sending again.
+    private func finishDelivered(_ item: JournalItem, logger: Logger) -> Outcome {
+        if let entry = pipeline.drop.stat(item.relativePath), entry.inode == item.inode, entry.device == item.device {
+            logger.notice("finishing a delivery interrupted before the file was moved")
+            return finish(item, seconds: 0, duplicateOf: nil, logger: logger)
+        }
+        // Already moved (the crash came between the move and its record)? Find it by inode.
+        if let destination = pipeline.uploaded.find(item.relativePath, inode: item.inode) {
+            do {
+                try writeReceipt(item, destination: destination, seconds: 0, duplicateOf: nil)
+                try pipeline.journal.append(.moved(id: item.id, destination: destination))
+                pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
+                return .delivered(destination)
+            } catch {
+                return .journalFailure(error.description)
+            }
+        }
+        return supersede(item, "delivered, but the file is no longer in the drop folder", logger: logger)
+    }
+
+    private func finishDuplicate(_ item: JournalItem, sha256: String, earlier: JournalItem, logger: Logger) -> Outcome {
+        logger.notice("same content and labels already delivered; not sending it again", metadata: [
+            "earlier": "\(earlier.destination ?? earlier.relativePath)",
+        ])
+        var duplicate = item
+        duplicate.sha256 = sha256
+        duplicate.uploadURL = earlier.uploadURL
+        switch finish(duplicate, seconds: 0, duplicateOf: earlier.destination ?? earlier.relativePath, logger: logger) {
+        case let .delivered(destination): return .duplicate(destination)
+        case let other: return other
+        }
+    }
+
+    /// Move to uploaded/, write the receipt, record it.
+    private func finish(_ item: JournalItem, seconds: Double, duplicateOf: String?, logger: Logger) -> Outcome {
+        do {
+            let destination = try pipeline.uploaded.move(item.relativePath, from: pipeline.drop)
+            try writeReceipt(item, destination: destination, seconds: seconds, duplicateOf: duplicateOf)
+            try pipeline.journal.append(.moved(id: item.id, destination: destination))
+            logger.info("moved to uploaded", metadata: ["to": "\(destination)"])
+            pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
+            return .delivered(destination)
+        } catch {
+            if error.code == .journal { return .journalFailure(error.description) }
+            logger.error("delivered, but could not move the file or write its receipt", metadata: ["error": "\(error)"])
+            return .failed(error.description, permanent: false)
+        }
+    }
+
+    private func writeReceipt(_ item: JournalItem, destination: String, seconds: Double, duplicateOf: String?) throws(EvidenceError) {
+        let parts = destination.split(separator: "/")
+        let route: UploadRoute = item.size <= pipeline.config.policy.standardUploadLimit.bytes ? .standard : .largeFile
+        let note = Notes.receipt(.init(
+            fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
+            labels: item.labels, size: item.size, fileType: item.fileType, route: route,
+            sha256: item.sha256 ?? "", uploadURL: item.uploadURL ?? "", finishedAt: WallClock.now(),
+            seconds: seconds, duplicateOf: duplicateOf))
+        try pipeline.uploaded.writeNote(note, at: destination + ".receipt.txt")
+    }
+
+    private func outcome(of failure: TusFailure, item: JournalItem, logger: Logger) -> Outcome {
+        switch failure {
+        case .cancelled:
+            return .stopped
+        case .unauthorized:
+            logger.error("the portal refused the centre's credentials; all uploads are paused", metadata: ["reason": "\(failure.summary)"])
+            return .unauthorized(failure.summary)
+        case let .tooLarge(message):
+            let rejection = Rejection(code: "portal-too-large", message: "The portal will not accept a file this large (\(message)). Make the file smaller: compress it, trim it, or record at a lower resolution such as 720p, then drop it in again.")
+            return pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id) ? .rejected(rejection.code) : .failed(message, permanent: true)
+        case .tls, .transient:
+            logger.error("upload failed; it will be tried again", metadata: ["reason": "\(failure.summary)"])
+            return .failed(failure.summary, permanent: false)
+        default:
+            logger.error("upload failed; the file stays in the drop folder", metadata: ["reason": "\(failure.summary)"])
+            return .failed(failure.summary, permanent: true)
+        }
+    }
+
+    private func supersede(_ item: JournalItem, _ reason: String, logger: Logger) -> Outcome {
+        logger.notice("dropping a queued item", metadata: ["reason": "\(reason)"])
+        if let url = item.uploadURL { terminate(url) }
+        do {
+            try pipeline.journal.append(.abandoned(id: item.id, reason: reason))
+        } catch {
+            return .journalFailure(error.description)
+        }
+        pipeline.board.forget(item.relativePath)
+        return .superseded(reason)
+    }
+
+    /// Best effort: tell the portal an upload is abandoned, where it supports termination.
+    private func terminate(_ url: String) {
+        guard let connection = try? CurlConnection(settings: pipeline.http) else { return }
+        try? TusClient(connection: connection).terminate(url: url)
+    }
+}

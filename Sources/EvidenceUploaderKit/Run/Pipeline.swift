@@ -1,0 +1,71 @@
+import Logging
+
+/// What every stage of a file's journey shares: the config, the drop folder, the journal, the
+/// status board, the HTTP settings and the stop signal. Built once per run (and again on reload).
+public final class Pipeline: Sendable {
+    let config: Config
+    let drop: DropFolder
+    let journal: Journal
+    let board: StatusBoard
+    let examiner: Examiner
+    let http: HTTPClientSettings
+    let retry: RetryPolicy
+    let stop: StopSignal
+    let logger: Logger
+    let uploaded: FolderMover
+    let rejected: FolderMover
+
+    init(config: Config, password: PortalPassword?, drop: DropFolder, manifest: Manifest?, journal: Journal,
+         board: StatusBoard, rateLimiter: RateLimiter, retry: RetryPolicy, stop: StopSignal, logger: Logger) throws(EvidenceError) {
+        self.config = config
+        self.drop = drop
+        self.journal = journal
+        self.board = board
+        self.examiner = try Examiner(config: config, manifest: manifest)
+        var http = HTTPClientSettings()
+        if let password {
+            http.username = config.portalUsername
+            http.password = password.value
+        }
+        http.caFile = config.portal.caFile
+        http.pinnedPublicKey = config.portal.pinnedPublicKey
+        http.proxy = config.portal.proxy
+        http.lowSpeedTimeSeconds = max(1, Int(config.transfer.lowSpeedTime.components.seconds))
+        http.rateLimiter = rateLimiter
+        http.stop = stop
+        self.http = http
+        self.retry = retry
+        self.stop = stop
+        self.logger = logger
+        self.uploaded = FolderMover(destinationRoot: config.folders.uploaded)
+        self.rejected = FolderMover(destinationRoot: config.folders.rejected)
+    }
+
+    func logger(for path: String) -> Logger {
+        var logger = self.logger
+        logger[metadataKey: "file"] = .string(path)
+        return logger
+    }
+
+    /// Moves a rejected file to `rejected/` with its reason note, and says so.
+    func reject(_ relativePath: String, _ rejection: Rejection, size: Int64, itemID: UInt64? = nil) -> Bool {
+        let logger = logger(for: relativePath)
+        logger.warning("rejected", metadata: ["reason": "\(rejection.code)", "detail": "\(rejection.message)"])
+        do {
+            let destination = try rejected.moveWithNote(relativePath, from: drop, suffix: ".reason.txt") { finalPath in
+                let parts = finalPath.split(separator: "/")
+                return Notes.reason(fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
+                                    rejection: rejection, at: WallClock.now())
+            }
+            if let itemID {
+                try journal.append(.rejected(id: itemID, code: rejection.code, destination: destination))
+            }
+            board.set(relativePath, state: .rejected, size: size, message: rejection.message)
+            return true
+        } catch {
+            logger.error("could not move the rejected file or write its reason", metadata: ["error": "\(error)"])
+            board.set(relativePath, state: .failed, size: size, message: "\(error)")
+            return false
+        }
+    }
+}

@@ -1,0 +1,54 @@
+import Logging
+
+/// Start-up shared by `run` and `run --once`: folders, journal replay (said loudly when it
+/// found damage), the manifest, the pipeline, and the items the journal left unfinished.
+struct RunSession {
+    var pipeline: Pipeline?
+    /// Why there is no pipeline (an unusable manifest): nothing may be uploaded until fixed.
+    var problem: String?
+    /// Unfinished items from the journal, oldest first, to deliver before anything new.
+    var recovered: [UInt64] = []
+    let journal: Journal
+    let board: StatusBoard
+    let rateLimiter: RateLimiter
+
+    static func start(config: Config, password: PortalPassword?, stop: StopSignal, logger: Logger,
+                      retry: RetryPolicy) throws(EvidenceError) -> RunSession {
+        try StateFolder.prepare(config)
+        let journal = try Journal.open(stateDirectory: config.folders.state)
+        let report = journal.replayReport
+        if let at = report.corruptionAt {
+            logger.critical("the journal was damaged; a copy was kept and every readable record recovered", metadata: [
+                "offset": "\(at)", "copy": "\(report.corruptCopyPath ?? "")", "records": "\(report.recordsRead)",
+            ])
+        } else if let at = report.truncatedAt {
+            logger.warning("the journal ended in a torn record (a crash while writing); it was cut back to the last whole record", metadata: [
+                "offset": "\(at)", "bytes": "\(report.truncatedBytes)",
+            ])
+        }
+        let board = StatusBoard(stateDirectory: config.folders.state)
+        let limiter = RateLimiter(bytesPerSecond: config.transfer.maxRate?.bytesPerSecond ?? 0)
+        var session = RunSession(journal: journal, board: board, rateLimiter: limiter)
+        let drop = try DropFolder(path: config.folders.drop)
+        let manifest: Manifest?
+        do {
+            manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
+        } catch {
+            logger.error("manifest.csv cannot be used; nothing is uploaded until it is fixed", metadata: ["error": "\(error.message)"])
+            session.problem = error.message
+            return session
+        }
+        let pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
+                                    board: board, rateLimiter: limiter, retry: retry, stop: stop, logger: logger)
+        session.pipeline = pipeline
+        let unfinished = journal.unfinished()
+        for item in unfinished {
+            board.set(item.relativePath, state: .queued, size: item.size, labels: item.labels, id: item.id)
+        }
+        session.recovered = unfinished.map(\.id)
+        if !unfinished.isEmpty {
+            logger.notice("resuming unfinished items from the journal", metadata: ["items": "\(unfinished.count)"])
+        }
+        return session
+    }
+}

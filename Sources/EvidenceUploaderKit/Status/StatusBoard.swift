@@ -1,0 +1,144 @@
+import Foundation
+import Synchronization
+
+/// The daemon's live view of every item, shared by the loop and the transfer threads, and
+/// written to `<state>/status.json` by atomic replace so `status` can read it at any time.
+public final class StatusBoard: Sendable {
+    private struct Board {
+        var items: [String: StatusSnapshot.Item] = [:]
+        var finished: [StatusSnapshot.Item] = []
+        var counts = StatusSnapshot.Totals()
+        var paused: String? = nil
+        var rateLimit: Int64? = nil
+        var dirty = true
+        var rates: [String: (bytes: Int64, time: Double, rate: Double)] = [:]
+    }
+
+    private let board = Mutex(Board())
+    private let path: String
+    private let startedAt = WallClock.now()
+    static let keptFinished = 100
+
+    public init(stateDirectory: String) {
+        path = stateDirectory + "/status.json"
+    }
+
+    func set(_ path: String, state: StatusSnapshot.Item.State, size: Int64, labels: EvidenceLabels? = nil,
+             id: UInt64? = nil, message: String? = nil) {
+        board.withLock { b in
+            var item = b.items[path] ?? StatusSnapshot.Item(id: id, path: path, state: state, size: size, done: 0, since: WallClock.now())
+            if item.state != state { item.since = WallClock.now() }
+            item.state = state
+            item.size = size
+            item.message = message
+            if let id { item.id = id }
+            if let labels {
+                item.candidate = labels.candidate
+                item.unit = labels.unit
+            }
+            if state != .uploading { item.bytesPerSecond = nil; item.etaSeconds = nil }
+            switch state {
+            case .delivered, .rejected, .failed:
+                b.items[path] = nil
+                b.rates[path] = nil
+                b.finished.append(item)
+                if b.finished.count > Self.keptFinished { b.finished.removeFirst(b.finished.count - Self.keptFinished) }
+                switch state {
+                case .delivered: b.counts.delivered += 1
+                case .rejected: b.counts.rejected += 1
+                default: b.counts.failed += 1
+                }
+            default:
+                b.items[path] = item
+            }
+            b.dirty = true
+        }
+    }
+
+    /// Progress of an upload: bytes the portal holds or that are on their way.
+    func progress(_ path: String, done: Int64) {
+        board.withLock { b in
+            guard var item = b.items[path] else { return }
+            let now = WallClock.monotonic()
+            var entry = b.rates[path] ?? (done, now, 0)
+            let dt = now - entry.time
+            if dt >= 0.5 {
+                let instant = Double(done - entry.bytes) / dt
+                entry.rate = entry.rate == 0 ? instant : entry.rate * 0.7 + instant * 0.3
+                entry.bytes = done
+                entry.time = now
+            }
+            b.rates[path] = entry
+            if item.state != .uploading {
+                item.state = .uploading
+                item.message = nil
+                item.since = WallClock.now()
+            }
+            item.done = done
+            item.bytesPerSecond = entry.rate > 0 ? entry.rate : nil
+            item.etaSeconds = entry.rate > 0 ? Double(item.size - done) / entry.rate : nil
+            b.items[path] = item
+            b.dirty = true
+        }
+    }
+
+    func forget(_ path: String) {
+        board.withLock { b in
+            b.items[path] = nil
+            b.rates[path] = nil
+            b.dirty = true
+        }
+    }
+
+    func setPaused(_ reason: String?) {
+        board.withLock { b in
+            b.paused = reason
+            b.dirty = true
+        }
+    }
+
+    func setRateLimit(_ bytesPerSecond: Int64?) {
+        board.withLock { b in
+            b.rateLimit = bytesPerSecond
+            b.dirty = true
+        }
+    }
+
+    public func snapshot() -> StatusSnapshot {
+        board.withLock { b in
+            var totals = b.counts
+            totals.arriving = b.items.values.filter { $0.state == .arriving }.count
+            totals.queued = b.items.values.filter { $0.state == .queued || $0.state == .paused }.count
+            totals.uploading = b.items.values.filter { [.uploading, .hashing, .retrying].contains($0.state) }.count
+            totals.bytesPerSecond = b.items.values.compactMap(\.bytesPerSecond).reduce(0, +)
+            let active = b.items.values.sorted { ($0.since, $0.path) < ($1.since, $1.path) }
+            return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
+                                  rateLimitBytesPerSecond: b.rateLimit, items: active + b.finished.reversed(), totals: totals)
+        }
+    }
+
+    /// Writes status.json if anything changed since the last write.
+    public func flush() {
+        let changed = board.withLock { b -> Bool in
+            defer { b.dirty = false }
+            return b.dirty
+        }
+        guard changed else { return }
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        guard let data = try? encoder.encode(snapshot()) else { return }
+        try? AtomicFile.write(Array(data), to: path, mode: 0o644)
+    }
+
+    public static func read(stateDirectory: String) throws(EvidenceError) -> StatusSnapshot {
+        let path = stateDirectory + "/status.json"
+        guard let data = FileManager.default.contents(atPath: path) else {
+            throw EvidenceError(.system, "no status at \(path.debugQuoted): is the daemon running, and is this its config?")
+        }
+        do {
+            return try JSONDecoder().decode(StatusSnapshot.self, from: data)
+        } catch {
+            throw EvidenceError(.system, "the status file \(path.debugQuoted) cannot be read: \(error)")
+        }
+    }
+}

@@ -1,0 +1,41 @@
+/// What `status` shows, as the daemon writes it to `<state>/status.json`.
+public struct StatusSnapshot: Codable, Sendable, Equatable {
+    public struct Item: Codable, Sendable, Equatable {
+        public enum State: String, Codable, Sendable {
+            case arriving = "still being written"
+            case queued, hashing, uploading, retrying, paused
+            case delivered, rejected, failed
+        }
+        public var id: UInt64?
+        public var path: String
+        public var candidate: String?
+        public var unit: String?
+        public var state: State
+        public var size: Int64
+        public var done: Int64
+        public var bytesPerSecond: Double?
+        public var etaSeconds: Double?
+        public var message: String?
+        /// Seconds since the epoch when it entered this state.
+        public var since: Int64
+    }
+
+    public struct Totals: Codable, Sendable, Equatable {
+        public var arriving = 0
+        public var queued = 0
+        public var uploading = 0
+        public var delivered = 0
+        public var rejected = 0
+        public var failed = 0
+        public var bytesPerSecond: Double = 0
+    }
+
+    public var pid: Int32
+    public var startedAt: Int64
+    public var updatedAt: Int64
+    /// Why all uploads are paused (wrong password, ...), nil when running.
+    public var paused: String?
+    public var rateLimitBytesPerSecond: Int64?
+    public var items: [Item]
+    public var totals: Totals
+}
