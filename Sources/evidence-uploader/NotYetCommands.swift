@@ -18,26 +18,6 @@ struct RetryCommand: ParsableCommand {
     func run() throws { throw notYet("retry") }
 }
 
-struct JournalCommand: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "journal", abstract: "Journal integrity tools.",
-                                                    subcommands: [Verify.self, Compact.self, Dump.self])
-    struct Verify: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Check every record of the journal.")
-        @OptionGroup var options: ConfigOption
-        func run() throws { throw notYet("journal verify") }
-    }
-    struct Compact: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Rewrite the journal with only what is still needed.")
-        @OptionGroup var options: ConfigOption
-        func run() throws { throw notYet("journal compact") }
-    }
-    struct Dump: ParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "Print the journal's records readably.")
-        @OptionGroup var options: ConfigOption
-        func run() throws { throw notYet("journal dump") }
-    }
-}
-
 func notYet(_ command: String) -> Error {
     printError("evidence-uploader: `\(command)` is not built yet in this version")
     return ExitCode(3)

@@ -19,7 +19,7 @@ final class InotifyWatcher: @unchecked Sendable {
     private let root: String
     private let fd: Int32
     private let state = Mutex(State())
-    private var thread: pthread_t? = nil
+    private var thread: OSThread? = nil
     private let stop = StopSignal()
 
     private struct State {
@@ -77,19 +77,12 @@ final class InotifyWatcher: @unchecked Sendable {
     }
 
     func start(wake: @escaping @Sendable () -> Void) {
-        let box = Unmanaged.passRetained(ThreadBody { [self] in self.readLoop(wake: wake) })
-        var tid = pthread_t()
-        pthread_create(&tid, nil, { raw in
-            let body = Unmanaged<ThreadBody>.fromOpaque(raw!).takeRetainedValue()
-            body.run()
-            return nil
-        }, box.toOpaque())
-        thread = tid
+        thread = OSThread { [self] in self.readLoop(wake: wake) }
     }
 
     func shutdown() {
         stop.raise()
-        if let thread { pthread_join(thread, nil) }
+        thread?.join()
         thread = nil
     }
 
@@ -145,10 +138,4 @@ final class InotifyWatcher: @unchecked Sendable {
         }
         return []
     }
-}
-
-/// A closure that a raw pthread runs.
-final class ThreadBody: @unchecked Sendable {
-    let run: () -> Void
-    init(_ run: @escaping () -> Void) { self.run = run }
 }

@@ -68,6 +68,11 @@ public final class Journal: @unchecked Sendable {
         inner.withLock { $0.state.unfinished }
     }
 
+    /// One item by id.
+    public func item(id: UInt64) -> JournalItem? {
+        inner.withLock { $0.state.items[id] }
+    }
+
     /// The latest unfinished item for a relative path.
     public func item(forRelativePath relativePath: String) -> JournalItem? {
         inner.withLock { inner in

@@ -127,7 +127,7 @@ public final class StatusBoard: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
         guard let data = try? encoder.encode(snapshot()) else { return }
-        try? AtomicFile.write(Array(data), to: path, mode: 0o644)
+        try? AtomicFile.write(Array(data), to: path, mode: 0o644, durable: false)
     }
 
     public static func read(stateDirectory: String) throws(EvidenceError) -> StatusSnapshot {

@@ -5,7 +5,9 @@ import Glibc
 /// Replace-by-rename: write a temporary file beside the target, fsync it, rename it over the
 /// target, fsync the directory. A crash leaves the old file or the new one, never half of one.
 enum AtomicFile {
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t) throws(SystemCallError) {
+    /// `durable: false` skips the fsyncs, for files that are rewritten every second anyway
+    /// (the status file): still never half-written, but may be lost by a power cut.
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool = true) throws(SystemCallError) {
         let temporary = path + ".tmp-\(getpid())"
         let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do throws(SystemCallError) {
@@ -16,7 +18,7 @@ enum AtomicFile {
                 }
                 written += n
             }
-            try syscall("fsync", path: temporary) { fsync(fd) }
+            if durable { try syscall("fsync", path: temporary) { fsync(fd) } }
             close(fd)
             try syscall("rename", path: path) { rename(temporary, path) }
         } catch {
@@ -24,11 +26,11 @@ enum AtomicFile {
             unlink(temporary)
             throw error
         }
+        guard durable else { return }
         let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let dirFD = open(directory.isEmpty ? "/" : directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        if dirFD >= 0 {
-            fsync(dirFD)
-            close(dirFD)
-        }
+        let dirPath = directory.isEmpty ? "/" : directory
+        let dirFD = try syscall("open folder", path: dirPath) { open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
+        defer { close(dirFD) }
+        try syscall("fsync folder", path: dirPath) { fsync(dirFD) }
     }
 }
