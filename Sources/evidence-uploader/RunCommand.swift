@@ -26,14 +26,16 @@ struct RunCommand: ParsableCommand {
             } catch {
                 throw CommandFailure("\(error)", exitCode: 2)
             }
-            guard once else {
-                throw CommandFailure("the long-running daemon is not built yet; use `run --once` (see the README)", exitCode: 2)
+            let signals = Daemon.Signals()
+            let watcher = SignalWatcher(signals: signals, logger: logger)
+            defer { withExtendedLifetime(watcher) {} }
+            if once {
+                let summary = try OnceRun(config: config, password: password, stop: signals.stop, logger: logger).run()
+                if !summary.succeeded { throw ExitCode(1) }
+            } else {
+                try Daemon(configPath: options.config, config: config, password: password, logger: logger,
+                           signals: signals, environment: processEnvironment()).run()
             }
-            let stop = StopSignal()
-            let signals = SignalWatcher(stop: stop, logger: logger)
-            defer { withExtendedLifetime(signals) {} }
-            let summary = try OnceRun(config: config, password: password, stop: stop, logger: logger).run()
-            if !summary.succeeded { throw ExitCode(1) }
         }
     }
 }
@@ -61,17 +63,22 @@ func processEnvironment() -> [String: String] {
 }
 
 /// SIGTERM and SIGINT raise the stop signal: transfers end at the next callback, the process
-/// exits with everything resumable.
+/// exits with everything resumable. SIGHUP asks the daemon to reload its configuration.
 final class SignalWatcher {
     private var sources: [DispatchSourceSignal] = []
 
-    init(stop: StopSignal, logger: Logger) {
-        for number in [SIGTERM, SIGINT] {
+    init(signals: Daemon.Signals, logger: Logger) {
+        for number in [SIGTERM, SIGINT, SIGHUP] {
             signal(number, SIG_IGN)
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
-                logger.notice("stopping", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : "SIGINT")"])
-                stop.raise()
+                if number == SIGHUP {
+                    signals.reload.raise()
+                } else {
+                    logger.notice("stop requested", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : "SIGINT")"])
+                    signals.stop.raise()
+                }
+                signals.wake.signal()
             }
             source.resume()
             sources.append(source)

@@ -11,6 +11,7 @@ struct RunSession {
     let journal: Journal
     let board: StatusBoard
     let rateLimiter: RateLimiter
+    let retry: RetryPolicy
 
     static func start(config: Config, password: PortalPassword?, stop: StopSignal, logger: Logger,
                       retry: RetryPolicy) throws(EvidenceError) -> RunSession {
@@ -28,7 +29,7 @@ struct RunSession {
         }
         let board = StatusBoard(stateDirectory: config.folders.state)
         let limiter = RateLimiter(bytesPerSecond: config.transfer.maxRate?.bytesPerSecond ?? 0)
-        var session = RunSession(journal: journal, board: board, rateLimiter: limiter)
+        var session = RunSession(journal: journal, board: board, rateLimiter: limiter, retry: retry)
         let drop = try DropFolder(path: config.folders.drop)
         let manifest: Manifest?
         do {

@@ -14,6 +14,9 @@ public final class StopSignal: Sendable {
 
     public func raise() { raised.store(true, ordering: .releasing) }
 
+    /// Lowers it again (for flags that are handled and re-armed, such as a reload request).
+    public func reset() { raised.store(false, ordering: .releasing) }
+
     /// Sleeps up to `seconds`, waking early when the signal is raised. Returns false if stopped.
     @discardableResult
     public func sleep(seconds: Double) -> Bool {
