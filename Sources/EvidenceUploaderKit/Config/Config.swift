@@ -75,12 +75,16 @@ public struct Config: Sendable, Equatable {
         public var parallelUploads: Int
         public var maxRate: TransferRate?
         public var lowSpeedTime: Duration
+        /// Time windows with their own rate (school hours, nights...); the first that covers
+        /// the moment wins, otherwise `maxRate`.
+        public var schedule: [RateWindow]
         public init(chunkSize: ByteSize = ByteSize(bytes: 8 << 20), parallelUploads: Int = 2,
-                    maxRate: TransferRate? = nil, lowSpeedTime: Duration = .seconds(60)) {
+                    maxRate: TransferRate? = nil, lowSpeedTime: Duration = .seconds(60), schedule: [RateWindow] = []) {
             self.chunkSize = chunkSize
             self.parallelUploads = parallelUploads
             self.maxRate = maxRate
             self.lowSpeedTime = lowSpeedTime
+            self.schedule = schedule
         }
     }
 

@@ -79,6 +79,7 @@ struct ConfigDecoder {
         transfer.lowSpeedTime = parsed("transfer", "low_speed_time", transfer.lowSpeedTime, DurationText.parse) {
             $0 >= .seconds(1) ? nil : "is shorter than 1s"
         }
+        transfer.schedule = schedule()
         config.transfer = transfer
 
         var log = config.log
@@ -92,6 +93,28 @@ struct ConfigDecoder {
         }
         config.log = log
         return config
+    }
+
+    private mutating func schedule() -> [RateWindow] {
+        guard let entry = entry("transfer", "schedule") else { return [] }
+        guard case .array(let items) = entry.value else {
+            report(entry.line, "transfer", "schedule", "expected an array of strings, got \(entry.value.typeName) \(entry.value.tomlText)")
+            return []
+        }
+        var windows: [RateWindow] = []
+        for item in items {
+            guard case .string(let text) = item else {
+                report(entry.line, "transfer", "schedule", "expected strings, got \(item.typeName) \(item.tomlText)")
+                continue
+            }
+            do {
+                windows.append(try RateWindow.parse(text))
+            } catch {
+                report(entry.line, "transfer", "schedule", "bad window \(text.debugQuoted): \(error.reason)",
+                       allowed: error.allowed.isEmpty ? nil : error.allowed)
+            }
+        }
+        return windows
     }
 
     // MARK: structure: unknown sections and keys

@@ -33,6 +33,7 @@ extension Config {
                 "parallel_uploads": .integer(Int64(transfer.parallelUploads)),
                 "max_rate": .string(transfer.maxRate?.description ?? ""),
                 "low_speed_time": .string(DurationText.format(transfer.lowSpeedTime)),
+                "schedule": .array(transfer.schedule.map { .string($0.description) }),
             ],
             "log": ["level": .string(log.level.rawValue), "format": .string(log.format.rawValue)],
         ]

@@ -41,6 +41,7 @@ enum ConfigSchema {
             Key(name: "parallel_uploads", allowed: "an integer from 1 to 16"),
             Key(name: "max_rate", allowed: "\"\" (unlimited) or a rate such as \"20Mbit/s\" or \"2.5MB/s\""),
             Key(name: "low_speed_time", allowed: "a duration of at least 1s, such as \"60s\"; units ms, s, m, h"),
+            Key(name: "schedule", allowed: "an array of windows " + RateWindow.allowed),
         ]),
         ("log", [
             Key(name: "level", allowed: LogLevelSetting.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")),

@@ -45,6 +45,7 @@ public final class Daemon: @unchecked Sendable {
     private var credentialStamp: String = ""
     private var manifestStamp: String = ""
     private var deferredSince: [String: Double] = [:]
+    private var lastAppliedRate: Int64? = nil
 
     public init(configPath: String, config: Config, password: PortalPassword?, logger: Logger,
                 signals: Signals, environment: [String: String]) {
@@ -72,7 +73,7 @@ public final class Daemon: @unchecked Sendable {
         pending = session.recovered
         manifestStamp = stamp(config.folders.drop + "/" + config.labels.manifest)
         credentialStamp = credentialFingerprint()
-        session.board.setRateLimit(config.transfer.maxRate?.bytesPerSecond)
+        applyRateSchedule()
         if config.folders.watch == .inotify {
             watcher = try InotifyWatcher(root: config.folders.drop)
             let wake = signals.wake
@@ -112,6 +113,7 @@ public final class Daemon: @unchecked Sendable {
                 session.board.flush()
                 notifier.status(statusLine())
                 maybeCompact()
+                applyRateSchedule()
             }
             notifier.watchdog()
             _ = signals.wake.wait(timeout: .now() + .milliseconds(250))
@@ -339,8 +341,7 @@ public final class Daemon: @unchecked Sendable {
         config = applied
         password = newPassword
         settler.settleTime = Self.seconds(config.policy.settleTime)
-        session.rateLimiter.setRate(config.transfer.maxRate?.bytesPerSecond ?? 0)
-        session.board.setRateLimit(config.transfer.maxRate?.bytesPerSecond)
+        applyRateSchedule()
         rebuildPipeline()
         credentialStamp = credentialFingerprint()
         if paused != nil {
@@ -414,6 +415,17 @@ public final class Daemon: @unchecked Sendable {
         } catch {
             logger.error("journal compaction failed", metadata: ["error": "\(error)"])
         }
+    }
+
+    /// The rate in force now (schedule windows, else max_rate), said once when it changes.
+    private func applyRateSchedule() {
+        let rate = RateSchedule.bytesPerSecondNow(config.transfer)
+        if rate != session.rateLimiter.bytesPerSecond || lastAppliedRate == nil {
+            session.rateLimiter.setRate(rate)
+            session.board.setRateLimit(rate > 0 ? rate : nil)
+            logger.info("upload rate", metadata: ["limit": "\(rate > 0 ? ByteFormatting.rate(bytesPerSecond: Double(rate)) : "unlimited")"])
+        }
+        lastAppliedRate = rate
     }
 
     // MARK: - Status

@@ -43,7 +43,7 @@ struct Admission {
                 return .alreadyQueued(existing.id)
             }
             // Replaced under the same name: the old item is superseded (Delivery terminates its upload).
-            try? pipeline.journal.append(.abandoned(id: existing.id, reason: "replaced by a new file with the same name"))
+            _ = try? pipeline.journal.append(.abandoned(id: existing.id, reason: "replaced by a new file with the same name"))
             logger.notice("file replaced before its upload finished; starting again with the new one")
         }
         let acceptance: Examination.Acceptance

@@ -96,7 +96,7 @@ struct Delivery {
         guard file.isUnchanged() else {
             logger.error("file changed while it was uploaded; it will be sent again as a new upload")
             terminate(result.url)
-            try? journal.append(.abandoned(id: item.id, reason: "changed during its upload"))
+            _ = try? journal.append(.abandoned(id: item.id, reason: "changed during its upload"))
             return .superseded("the file changed during its upload")
         }
         do {

@@ -28,7 +28,7 @@ struct RunSession {
             ])
         }
         let board = StatusBoard(stateDirectory: config.folders.state)
-        let limiter = RateLimiter(bytesPerSecond: config.transfer.maxRate?.bytesPerSecond ?? 0)
+        let limiter = RateLimiter(bytesPerSecond: RateSchedule.bytesPerSecondNow(config.transfer))
         var session = RunSession(journal: journal, board: board, rateLimiter: limiter, retry: retry)
         let drop = try DropFolder(path: config.folders.drop)
         let manifest: Manifest?
