@@ -9,46 +9,17 @@ import Glibc
 struct FolderMover: Sendable {
     let destinationRoot: String
 
-    /// Moves `relativePath` from `drop` to the destination root; returns the destination's
-    /// relative path (which differs when the name was taken).
-    func move(_ relativePath: String, from drop: DropFolder) throws(EvidenceError) -> String {
-        do {
-            return try moveOrThrow(relativePath, from: drop)
-        } catch let error as EvidenceError {
-            throw error
-        } catch {
-            throw EvidenceError(.system, "cannot move \(relativePath.debugQuoted) out of the drop folder", cause: error as? SystemCallError)
-        }
+    /// The note written beside a moved file: its suffix and its text, given the final relative path.
+    struct Note {
+        var suffix: String
+        var text: (String) -> String
     }
 
-    private func moveOrThrow(_ relativePath: String, from drop: DropFolder) throws -> String {
-        let parts = relativePath.split(separator: "/").map(String.init)
-        let directory = parts.dropLast().joined(separator: "/")
-        let name = parts.last ?? relativePath
-            try makeDirectories(directory)
-            let targetDirectory = directory.isEmpty ? destinationRoot : destinationRoot + "/" + directory
-            for attempt in 1...1000 {
-                let candidate = attempt == 1 ? name : Self.numbered(name, attempt)
-                let target = targetDirectory + "/" + candidate
-                let result = evu_rename_noreplace(drop.fd, relativePath, AT_FDCWD, target)
-                if result == 0 {
-                    syncDirectory(targetDirectory)
-                    return directory.isEmpty ? candidate : directory + "/" + candidate
-                }
-                let err = errno
-                if err == EEXIST { continue }
-                if err == EXDEV {
-                    throw EvidenceError(.system, "the drop folder and \(destinationRoot.debugQuoted) are on different file systems; put them on the same one so files can be moved")
-                }
-                throw SystemCallError(operation: "move \(relativePath.debugQuoted) to", path: target, errno: err)
-            }
-            throw EvidenceError(.system, "too many files named \(name.debugQuoted) in \(targetDirectory.debugQuoted)")
-    }
-
-    /// Moves a file and puts a note beside it, the note first: a crash in between leaves the
-    /// file in the drop folder (to be handled again), never a moved file without its note.
-    func moveWithNote(_ relativePath: String, from drop: DropFolder, suffix: String,
-                      note: (String) -> String) throws(EvidenceError) -> String {
+    /// Moves `relativePath` from `drop` to the same relative path under the destination root,
+    /// and returns where it went (a numbered name when the name was taken). The note is written
+    /// first: a crash in between leaves the file in the drop folder, to be handled again, never a
+    /// moved file without its note.
+    func move(_ relativePath: String, from drop: DropFolder, note: Note? = nil) throws(EvidenceError) -> String {
         let parts = relativePath.split(separator: "/").map(String.init)
         let directory = parts.dropLast().joined(separator: "/")
         let name = parts.last ?? relativePath
@@ -62,14 +33,17 @@ struct FolderMover: Sendable {
             let candidate = attempt == 1 ? name : Self.numbered(name, attempt)
             let target = targetDirectory + "/" + candidate
             let relativeTarget = directory.isEmpty ? candidate : directory + "/" + candidate
-            if access(target, F_OK) == 0 || access(target + suffix, F_OK) == 0 { continue }
-            try writeNote(note(relativeTarget), at: relativeTarget + suffix)
+            if access(target, F_OK) == 0 { continue }
+            if let note {
+                if access(target + note.suffix, F_OK) == 0 { continue }
+                try writeNote(note.text(relativeTarget), at: relativeTarget + note.suffix)
+            }
             if evu_rename_noreplace(drop.fd, relativePath, AT_FDCWD, target) == 0 {
                 syncDirectory(targetDirectory)
                 return relativeTarget
             }
             let err = errno
-            unlink(target + suffix)
+            if let note { unlink(target + note.suffix) }
             if err == EEXIST { continue }
             if err == EXDEV {
                 throw EvidenceError(.system, "the drop folder and \(destinationRoot.debugQuoted) are on different file systems; put them on the same one so files can be moved")

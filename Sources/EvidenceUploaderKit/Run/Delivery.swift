@@ -150,11 +150,13 @@ struct Delivery {
         }
     }
 
-    /// Move to uploaded/, write the receipt, record it.
+    /// Receipt, move to uploaded/, record it.
     private func finish(_ item: JournalItem, seconds: Double, duplicateOf: String?, logger: Logger) -> Outcome {
         do {
-            let destination = try pipeline.uploaded.move(item.relativePath, from: pipeline.drop)
-            try writeReceipt(item, destination: destination, seconds: seconds, duplicateOf: duplicateOf)
+            let finishedAt = WallClock.now()
+            let destination = try pipeline.uploaded.move(item.relativePath, from: pipeline.drop, note: .init(suffix: ".receipt.txt") { finalPath in
+                receipt(item, destination: finalPath, seconds: seconds, duplicateOf: duplicateOf, at: finishedAt)
+            })
             try pipeline.journal.append(.moved(id: item.id, destination: destination))
             logger.info("moved to uploaded", metadata: ["to": "\(destination)"])
             pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
@@ -167,14 +169,18 @@ struct Delivery {
     }
 
     private func writeReceipt(_ item: JournalItem, destination: String, seconds: Double, duplicateOf: String?) throws(EvidenceError) {
+        let note = receipt(item, destination: destination, seconds: seconds, duplicateOf: duplicateOf, at: WallClock.now())
+        try pipeline.uploaded.writeNote(note, at: destination + ".receipt.txt")
+    }
+
+    private func receipt(_ item: JournalItem, destination: String, seconds: Double, duplicateOf: String?, at time: Int64) -> String {
         let parts = destination.split(separator: "/")
         let route: UploadRoute = item.size <= pipeline.config.policy.standardUploadLimit.bytes ? .standard : .largeFile
-        let note = Notes.receipt(.init(
+        return Notes.receipt(.init(
             fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
             labels: item.labels, size: item.size, fileType: item.fileType, route: route,
-            sha256: item.sha256 ?? "", uploadURL: item.uploadURL ?? "", finishedAt: WallClock.now(),
+            sha256: item.sha256 ?? "", uploadURL: item.uploadURL ?? "", finishedAt: time,
             seconds: seconds, duplicateOf: duplicateOf))
-        try pipeline.uploaded.writeNote(note, at: destination + ".receipt.txt")
     }
 
     private func outcome(of failure: TusFailure, item: JournalItem, logger: Logger) -> Outcome {

@@ -52,11 +52,11 @@ public final class Pipeline: Sendable {
         let logger = logger(for: relativePath)
         logger.warning("rejected", metadata: ["reason": "\(rejection.code)", "detail": "\(rejection.message)"])
         do {
-            let destination = try rejected.moveWithNote(relativePath, from: drop, suffix: ".reason.txt") { finalPath in
+            let destination = try rejected.move(relativePath, from: drop, note: .init(suffix: ".reason.txt") { finalPath in
                 let parts = finalPath.split(separator: "/")
                 return Notes.reason(fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
                                     rejection: rejection, at: WallClock.now())
-            }
+            })
             if let itemID {
                 try journal.append(.rejected(id: itemID, code: rejection.code, destination: destination))
             }

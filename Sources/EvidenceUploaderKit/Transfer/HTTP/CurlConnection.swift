@@ -65,9 +65,6 @@ final class CurlConnection {
                 evu_setopt_data_callback(handle, CURLOPT_READFUNCTION, curlReadCallback)
                 setPointer(CURLOPT_SEEKDATA, userdata)
                 evu_setopt_seek_callback(handle, curlSeekCallback)
-                if settings.maxSendBytesPerSecond > 0 {
-                    evu_setopt_off_t(handle, CURLOPT_MAX_SEND_SPEED_LARGE, Int(settings.maxSendBytesPerSecond))
-                }
             }
             // No "Expect: 100-continue": it costs a round trip (or a 1 s wait) per chunk.
             headerList = curl_slist_append(headerList, "Expect:")

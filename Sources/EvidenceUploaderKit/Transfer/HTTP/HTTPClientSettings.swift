@@ -11,8 +11,6 @@ struct HTTPClientSettings: Sendable {
     /// Abort a request that moves no byte for this long.
     var lowSpeedTimeSeconds: Int = 60
     var connectTimeoutSeconds: Int = 30
-    /// Bytes per second for request bodies; 0 = unlimited.
-    var maxSendBytesPerSecond: Int64 = 0
     /// Shared across transfers: caps the total rate of all request bodies.
     var rateLimiter: RateLimiter? = nil
     /// Raised for a graceful stop: a request aborts at its next progress callback.
