@@ -267,8 +267,12 @@ public final class Daemon: @unchecked Sendable {
         let item = session.journal.item(id: id)
         let path = item?.relativePath ?? "#\(id)"
         switch outcome {
-        case .delivered, .duplicate, .rejected, .superseded:
+        case .delivered, .duplicate, .rejected:
             failed[id] = nil
+        case .superseded:
+            failed[id] = nil
+            // The file changed or was replaced: look at it again as a new arrival.
+            if let item, let entry = pipeline?.drop.stat(item.relativePath) { observe(entry) }
         case let .failed(reason, permanent):
             if permanent {
                 failed[id] = reason

@@ -82,7 +82,7 @@ final class CurlConnection {
         }
 
         if code != CURLE_OK {
-            throw transportError(code, context: context)
+            throw transportError(code, context: context, url: request.url)
         }
         var status = 0
         evu_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -113,7 +113,7 @@ final class CurlConnection {
         }
     }
 
-    private func transportError(_ code: CURLcode, context: RequestContext) -> TransportError {
+    private func transportError(_ code: CURLcode, context: RequestContext, url: String) -> TransportError {
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let kind: TransportError.Kind
@@ -127,7 +127,15 @@ final class CurlConnection {
         default: kind = .network
         }
         let readFailure = context.readError.map { ": \($0)" } ?? ""
-        return TransportError(kind: kind, message: message + readFailure, bytesSent: context.bodySent)
+        let prefix = kind == .tls ? "host \(Self.host(of: url)): " : ""
+        return TransportError(kind: kind, message: prefix + message + readFailure, bytesSent: context.bodySent)
+    }
+
+    /// "portal.example.org:443" from "https://portal.example.org:443/files/x", for messages.
+    static func host(of url: String) -> String {
+        guard let schemeEnd = url.firstRange(of: "://") else { return url }
+        let rest = url[schemeEnd.upperBound...]
+        return String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
     }
 
     @discardableResult private func setLong(_ option: CURLoption, _ value: Int) -> CURLcode {
