@@ -2,13 +2,14 @@
 """The local test portal: a real tus 1.0.0 server (tuspyserver) on loopback.
 
     python scripts/portal.py --host 127.0.0.1 --port 8088 --store DIR \
-        [--username 12345 --password-file FILE]
+        [--username 12345 --password-file FILE] [--certfile CERT --keyfile KEY]
 
 The tus creation URL is http://HOST:PORT/files/ . Uploads land in --store as
 <uid> (the data, uid = 32 hex digits) and <uid>.info (JSON: metadata, size, offset, ...).
 
 With --password-file every request must carry HTTP Basic credentials
 (--username, default "12345", and the file's first line); anything else gets 401.
+With --certfile/--keyfile (PEM) it serves HTTPS instead: https://HOST:PORT/files/ .
 One line per request goes to stderr.
 """
 
@@ -117,6 +118,8 @@ def main(argv=None) -> int:
     p.add_argument("--username", default="12345", help="Basic auth user (only with --password-file)")
     p.add_argument("--password-file", help="require HTTP Basic auth; password = first line of this file")
     p.add_argument("--max-size", type=int, help="Tus-Max-Size in bytes (default tuspyserver's)")
+    p.add_argument("--certfile", help="serve HTTPS with this PEM certificate (chain)")
+    p.add_argument("--keyfile", help="the certificate's PEM private key (with --certfile)")
     args = p.parse_args(argv)
 
     password = None
@@ -126,11 +129,16 @@ def main(argv=None) -> int:
         if not password:
             p.error(f"{args.password_file}: empty password")
 
+    if bool(args.certfile) != bool(args.keyfile):
+        p.error("--certfile and --keyfile go together")
+    tls = {"ssl_certfile": args.certfile, "ssl_keyfile": args.keyfile} if args.certfile else {}
+    scheme = "https" if tls else "http"
+
     app = create_app(args.store, args.username if password is not None else None, password, args.max_size)
-    log(f"serving tus at http://{args.host}:{args.port}/files/ store={os.path.abspath(args.store)}"
+    log(f"serving tus at {scheme}://{args.host}:{args.port}/files/ store={os.path.abspath(args.store)}"
         + (f" basic-auth user={args.username}" if password is not None else ""))
     uvicorn.run(app, host=args.host, port=args.port, http="httptools", loop="uvloop",
-                access_log=False, log_level="warning", lifespan="off")
+                access_log=False, log_level="warning", lifespan="off", **tls)
     return 0
 
 
