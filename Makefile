@@ -7,6 +7,9 @@ export PATH := /opt/swift/usr/bin:$(PATH)
 
 .PHONY: all deps venv build release demo test unit-test integration-test portal clean
 
+# install, uninstall, systemd-check, nspawn-test, release-static
+include Makefile.install
+
 all: release
 
 deps:

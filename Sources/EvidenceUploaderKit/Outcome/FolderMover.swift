@@ -82,12 +82,12 @@ struct FolderMover: Sendable {
 
     private func makeDirectories(_ relative: String) throws(SystemCallError) {
         var path = destinationRoot
-        if mkdir(path, 0o2775) != 0 && errno != EEXIST {
+        if mkdir(path, 0o775) != 0 && errno != EEXIST {
             throw SystemCallError(operation: "create folder", path: path, errno: errno)
         }
         for component in relative.split(separator: "/") {
             path += "/" + component
-            if mkdir(path, 0o2775) != 0 && errno != EEXIST {
+            if mkdir(path, 0o775) != 0 && errno != EEXIST {
                 throw SystemCallError(operation: "create folder", path: path, errno: errno)
             }
         }
