@@ -32,6 +32,7 @@ final class CurlConnection {
     func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         let context = RequestContext(body: request.body, onProgress: onProgress,
                                      rateLimiter: settings.rateLimiter, stop: settings.stop)
+        let started = WallClock.monotonic()
         curl_easy_reset(handle)  // options only: the connection cache survives
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
         defer { curl_slist_free_all(headerList) }
@@ -86,7 +87,12 @@ final class CurlConnection {
         }
         var status = 0
         evu_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
-        return HTTPResponse(status: status, headers: context.headers.headers, body: context.responseBody)
+        var response = HTTPResponse(status: status, headers: context.headers.headers, body: context.responseBody)
+        if let bodyDone = context.bodyDoneAt {
+            response.sendSeconds = bodyDone - started
+            response.waitSeconds = WallClock.monotonic() - bodyDone
+        }
+        return response
     }
 
     private func applyCommonOptions() {
@@ -156,6 +162,8 @@ private final class RequestContext {
     let rateLimiter: RateLimiter?
     let stop: StopSignal?
     var bodySent: Int64 = 0
+    /// When libcurl took the body's last byte.
+    var bodyDoneAt: Double? = nil
     var headers = HeaderLineParser()
     var responseBody: [UInt8] = []
     var readError: SystemCallError? = nil
@@ -207,6 +215,7 @@ private let curlReadCallback: evu_data_callback = { buffer, size, count, userdat
         let got = pread(body.fd, buffer, Int(want), off_t(body.offset + context.bodySent))
         if got > 0 {
             context.bodySent += Int64(got)
+            if context.bodySent == body.length { context.bodyDoneAt = WallClock.monotonic() }
             return got
         }
         if got == 0 {

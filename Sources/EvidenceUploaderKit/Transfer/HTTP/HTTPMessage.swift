@@ -21,6 +21,10 @@ struct HTTPResponse: Sendable {
     var status: Int
     var headers: [String: String]
     var body: [UInt8]
+    /// For requests with a body: seconds from the start until libcurl took the body's last
+    /// byte, and from then until the response was complete (the pause before the next chunk).
+    var sendSeconds: Double = 0
+    var waitSeconds: Double = 0
 
     subscript(header name: String) -> String? { headers[name.lowercased()] }
 

@@ -30,7 +30,11 @@ struct TusCapabilities: Sendable, Equatable {
         return Digest.Algorithm.allCases.first { checksumAlgorithms.contains($0.tusName) }
     }
 
+    /// A comma-separated header list, split on bytes (not Characters: a combining mark after a
+    /// comma would otherwise swallow it).
     private static func list(_ value: String?) -> [String] {
-        (value ?? "").split(separator: ",").map { String($0).trimmingASCIIWhitespace() }.filter { !$0.isEmpty }
+        Array((value ?? "").utf8).split(separator: 0x2C).map {
+            String(decoding: $0, as: UTF8.self).trimmingASCIIWhitespace()
+        }.filter { !$0.isEmpty }
     }
 }

@@ -51,8 +51,15 @@ final class TusClient {
         return (offset, response[header: "upload-length"].flatMap { Int64($0) })
     }
 
-    /// PATCH: streams `range` of the file at `offset`; returns the server's new offset.
-    func append(url: String, offset: Int64, range: HTTPRequest.FileRange, checksum: (Digest.Algorithm, [UInt8])?) throws(TusFailure) -> Int64 {
+    struct Appended: Sendable, Equatable {
+        var offset: Int64
+        var sendSeconds: Double
+        var waitSeconds: Double
+    }
+
+    /// PATCH: streams `range` of the file at `offset`; returns the server's new offset and how
+    /// long sending and then waiting for the answer took.
+    func append(url: String, offset: Int64, range: HTTPRequest.FileRange, checksum: (Digest.Algorithm, [UInt8])?) throws(TusFailure) -> Appended {
         var headers: [(name: String, value: String)] = [
             ("Tus-Resumable", Self.version),
             ("Upload-Offset", String(offset)),
@@ -68,7 +75,7 @@ final class TusClient {
         guard let text = response[header: "upload-offset"], let newOffset = Int64(text) else {
             throw TusFailure.protocolViolation("PATCH answer without a valid Upload-Offset")
         }
-        return newOffset
+        return Appended(offset: newOffset, sendSeconds: response.sendSeconds, waitSeconds: response.waitSeconds)
     }
 
     /// DELETE (termination extension): tells the server an upload is abandoned.

@@ -12,19 +12,23 @@ struct TusMetadata: Sendable, Equatable {
         pairs.map { "\($0.key) \(Base64.encode($0.value.utf8))" }.joined(separator: ",")
     }
 
-    /// Parses a header value; nil when it is malformed (bad key, bad base64, invalid UTF-8).
+    /// Parses a header value; nil when it is malformed (a key that is not plain ASCII, bad
+    /// base64, a value that is not UTF-8). Split on bytes, as servers do: Swift's Characters
+    /// would merge a comma or space with a following combining mark.
     static func parse(_ header: String) -> TusMetadata? {
         var pairs: [(String, String)] = []
-        for item in header.split(separator: ",", omittingEmptySubsequences: true) {
-            let parts = String(item).trimmingASCIIWhitespace().split(separator: " ", omittingEmptySubsequences: true)
-            guard let key = parts.first, parts.count <= 2, !key.isEmpty else { return nil }
+        for item in Array(header.utf8).split(separator: 0x2C, omittingEmptySubsequences: true) {
+            let parts = item.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
+            if parts.isEmpty { continue }
+            guard parts.count <= 2, let keyBytes = parts.first,
+                  keyBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x2C }) else { return nil }
             var value = ""
             if parts.count == 2 {
-                guard let bytes = Base64.decode(String(parts[1])),
+                guard let bytes = Base64.decode(String(decoding: parts[1], as: UTF8.self)),
                       let text = String(validating: bytes, as: UTF8.self) else { return nil }
                 value = text
             }
-            pairs.append((String(key), value))
+            pairs.append((String(decoding: keyBytes, as: UTF8.self), value))
         }
         return TusMetadata(pairs)
     }

@@ -107,10 +107,13 @@ final class UploadSession {
                     }
                 }
                 do {
-                    let newOffset = try client.append(url: url, offset: offset, range: range, checksum: checksum)
+                    let appended = try client.append(url: url, offset: offset, range: range, checksum: checksum)
                     bytesSent += length
-                    observer?.offsetConfirmed(newOffset, of: job.length)
-                    event = .sent(newOffset: newOffset)
+                    observer?.offsetConfirmed(appended.offset, of: job.length)
+                    machine.chunkSize = ChunkSizing.next(
+                        current: machine.chunkSize, minimum: job.chunkSize, maximum: job.chunkSize * ChunkSizing.growthLimit,
+                        sentBytes: length, sendSeconds: appended.sendSeconds, waitSeconds: appended.waitSeconds)
+                    event = .sent(newOffset: appended.offset)
                 } catch {
                     bytesSent += length  // an upper bound: the request may have died part-way
                     event = .failed(error)

@@ -36,7 +36,8 @@ struct UploadStateMachine: Sendable {
     }
 
     let length: Int64
-    let chunkSize: Int64
+    /// The size of the next PATCH; the session may grow it (`ChunkSizing`).
+    var chunkSize: Int64
     let retry: RetryPolicy
     private(set) var capabilities: TusCapabilities? = nil
     private(set) var uploadURL: String? = nil
