@@ -5,7 +5,7 @@ DESTDIR ?=
 PYTHON := .venv/bin/python
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps venv build release demo test unit-test integration-test portal clean
+.PHONY: all deps venv build release demo test unit-test integration-test portal fuzz clean
 
 # install, uninstall, systemd-check, nspawn-test, release-static
 include Makefile.install
@@ -43,5 +43,10 @@ integration-test: venv
 portal: venv
 	scripts/portal run .work/portal 8088
 
+## libFuzzer targets (Fuzz/): each for FUZZ_SECONDS; crashes in .build-fuzz/crashes/<target>/.
+FUZZ_SECONDS ?= 60
+fuzz:
+	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
+
 clean:
-	rm -rf .build .work
+	rm -rf .build .build-fuzz .work
