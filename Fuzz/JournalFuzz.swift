@@ -1,7 +1,7 @@
 // libFuzzer target: the journal record decoder (RecordCodec), the frame reader (JournalFrame.attempt)
-// and the whole-image scan (JournalScan) used on replay.
-// Built by scripts/fuzz with Journal/{CRC32,JournalFrame,JournalRecord,JournalScan,PayloadReader,
-// PayloadWriter,RecordCodec}.swift, Labels/EvidenceLabels.swift and Support/ (same module; CZlib, -lz).
+// the whole-image scan (JournalScan) and the fold into item states (JournalState) used on replay.
+// Built by scripts/fuzz with Journal/{CRC32,JournalFrame,JournalItem,JournalRecord,JournalScan,
+// JournalState,PayloadReader,PayloadWriter,RecordCodec}.swift, Labels/EvidenceLabels.swift and Support/ (same module; CZlib, -lz).
 //
 // The first input byte picks the mode, so the fuzzer reaches past the CRC:
 //   0: the rest is one record payload: RecordCodec.decode, and what decodes must re-encode to the
@@ -50,6 +50,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let full = JournalScan(image)
         check(full.headerProblem == nil, "a written header was refused")
         checkOrdered(full, within: image.count)
+        fold(full)
         // Every frame well written and every payload a record: exactly those records, no damage.
         // (An undecodable payload may hide valid frames that resynchronisation then finds: allowed.)
         if records.allSatisfy({ $0 != nil }) {
@@ -68,6 +69,7 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     default:
         let scan = JournalScan(rest)
         checkOrdered(scan, within: rest.count)
+        fold(scan)
         for position in stride(from: 0, to: min(rest.count, 64), by: 1) {
             _ = rest.withUnsafeBytes { JournalFrame.attempt($0, at: position) }
         }
@@ -83,6 +85,16 @@ func check(_ condition: Bool, _ message: @autoclosure () -> String) {
 func fail(_ message: String) -> Never {
     print("fuzz invariant failed: \(message)")
     fatalError(message)
+}
+
+/// Replay's fold of the scanned records into item states (JournalState): never traps; every item
+/// is counted in exactly one state.
+func fold(_ scan: JournalScan) {
+    let state = JournalState(records: scan.entries.map(\.record))
+    let counted = JournalItemState.allCases.reduce(0) { $0 + state.count(in: $1) }
+    check(counted == state.items.count, "items not in exactly one state")
+    check(state.unfinished.allSatisfy { !$0.state.isFinished }, "a finished item listed as unfinished")
+    for entry in scan.entries.prefix(16) { _ = state.accepts(entry.record) }
 }
 
 /// Entries in order, not overlapping, inside the image; the tail (if any) after the last entry.
