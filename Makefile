@@ -5,7 +5,7 @@ DESTDIR ?=
 PYTHON := .venv/bin/python
 export PATH := /opt/swift/usr/bin:$(PATH)
 
-.PHONY: all deps venv build release demo test unit-test integration-test portal fuzz clean
+.PHONY: all deps venv build release demo test unit-test integration-test service-test fuzz-smoke portal fuzz bench clean
 
 # install, uninstall, systemd-check, nspawn-test, release-static
 include Makefile.install
@@ -28,8 +28,10 @@ release: deps
 demo: release venv
 	scripts/demo
 
-## Every test: unit tests (swift test), then the end-to-end suite against the real tus server.
-test: unit-test integration-test
+## Every test: unit tests (swift test); the end-to-end suites against the real tus server (real
+## binary, files, signals, faults); the service (unit score, and under a real systemd when root);
+## each fuzz target briefly. CI=true shortens the heavy suites; they still run.
+test: unit-test integration-test service-test fuzz-smoke
 
 unit-test: deps
 	$(SWIFT) build --build-tests
@@ -38,6 +40,20 @@ unit-test: deps
 integration-test: venv
 	$(SWIFT) build
 	EVIDENCE_UPLOADER_BIN=$(CURDIR)/.build/debug/evidence-uploader $(PYTHON) -m pytest Tests/integration -q -rs
+
+## The systemd unit scored and verified; then, as root, installed and run in a booted Debian (nspawn).
+service-test: deps
+	scripts/systemd-check
+	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory nspawn-test; \
+	else echo "nspawn-test SKIPPED: needs root (systemd-nspawn)"; fi
+
+FUZZ_SMOKE_SECONDS ?= 20
+fuzz-smoke:
+	scripts/fuzz $(FUZZ_SMOKE_SECONDS)
+
+## Side-by-side benchmark (PERFORMANCE.md): make bench, or make bench ARGS=--quick.
+bench:
+	scripts/bench $(ARGS)
 
 ## The local portal in the foreground (store in .work/portal).
 portal: venv

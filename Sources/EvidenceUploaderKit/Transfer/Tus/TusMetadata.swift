@@ -19,8 +19,7 @@ struct TusMetadata: Sendable, Equatable {
         var pairs: [(String, String)] = []
         for item in Array(header.utf8).split(separator: 0x2C, omittingEmptySubsequences: true) {
             let parts = item.split(whereSeparator: { $0 == 0x20 || $0 == 0x09 })
-            if parts.isEmpty { continue }
-            guard parts.count <= 2, let keyBytes = parts.first,
+            guard !parts.isEmpty, parts.count <= 2, let keyBytes = parts.first,
                   keyBytes.allSatisfy({ $0 > 0x20 && $0 < 0x7F && $0 != 0x2C }) else { return nil }
             var value = ""
             if parts.count == 2 {
