@@ -36,6 +36,11 @@ final class TusClient {
         guard let location = response[header: "location"], !location.isEmpty else {
             throw TusFailure.protocolViolation("201 Created without a Location header")
         }
+        // A URL with control characters is not one; refusing it also keeps NUL bytes out of the
+        // journal, whose resynchronisation after damage relies on strings never holding a frame.
+        guard location.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }), location.utf8.count <= 4096 else {
+            throw TusFailure.protocolViolation("Location header is not a usable URL")
+        }
         return URLResolution.resolve(location, against: endpoint)
     }
 
