@@ -83,13 +83,7 @@ public struct LineLogHandler: LogHandler {
     }
 
     static func timestamp() -> String {
-        var t = time_t()
-        time(&t)
-        var parts = tm()
-        localtime_r(&t, &parts)
-        var buffer = [CChar](repeating: 0, count: 40)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%dT%H:%M:%S%z", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        WallClock.localText(WallClock.now(), format: "%Y-%m-%dT%H:%M:%S%z")
     }
 
     static func jsonString(_ text: String) -> String {

@@ -69,12 +69,7 @@ enum Notes {
 
     /// "2026-11-23 14:05:09 GMT" in the machine's time zone.
     static func localTime(_ seconds: Int64) -> String {
-        var t = time_t(seconds)
-        var parts = tm()
-        localtime_r(&t, &parts)
-        var buffer = [CChar](repeating: 0, count: 64)
-        let count = strftime(&buffer, buffer.count, "%Y-%m-%d %H:%M:%S %Z", &parts)
-        return String(decoding: buffer.prefix(count).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        WallClock.localText(seconds, format: "%Y-%m-%d %H:%M:%S %Z")
     }
 
     static func durationWords(_ seconds: Double) -> String {
