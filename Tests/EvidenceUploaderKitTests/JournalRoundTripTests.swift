@@ -293,7 +293,7 @@ func journalCreatesFolder() throws {
     let state = parent + "/state"
     _ = try Journal.open(stateDirectory: state)
     #expect(fileExists(state + "/journal"))
-    writeJournalBytes([1, 2, 3], to: state + "/journal.tmp-12345")
+    writeJournalBytes([1, 2, 3], to: state + "/.evu-12345-0.tmp")
     _ = try Journal.open(stateDirectory: state)
-    #expect(!fileExists(state + "/journal.tmp-12345"))
+    #expect(!fileExists(state + "/.evu-12345-0.tmp"))
 }

@@ -46,6 +46,12 @@ public final class Daemon: @unchecked Sendable {
     private var manifestStamp: String = ""
     private var deferredSince: [String: Double] = [:]
     private var lastAppliedRate: Int64? = nil
+    private var dropMissing = false
+    /// While the state folder is full: no admissions before this time.
+    private var stateFullUntil: Double? = nil
+    /// Set when the journal can no longer be trusted: the loop ends and `run` throws.
+    private var journalFailure: String? = nil
+    private var lastDropCheck = 0.0
 
     public init(configPath: String, config: Config, password: PortalPassword?, logger: Logger,
                 signals: Signals, environment: [String: String]) {
@@ -86,7 +92,6 @@ public final class Daemon: @unchecked Sendable {
         ])
         notifier.ready(status: statusLine())
 
-        var journalFailure: String? = nil
         while !signals.stop.isRaised {
             let now = WallClock.monotonic()
             if signals.reload.isRaised { reload() }
@@ -99,6 +104,10 @@ public final class Daemon: @unchecked Sendable {
             if now - lastRecheck >= 1 {
                 lastRecheck = now
                 recheckSettling()
+            }
+            if now - lastDropCheck >= 5 {
+                lastDropCheck = now
+                if dropMissing || pipeline?.drop.isStillAtItsPath() == false { scan(reason: "the drop folder changed") }
             }
             admitSettled(now: now)
             for (id, outcome) in workers.collect() {
@@ -138,14 +147,13 @@ public final class Daemon: @unchecked Sendable {
 
     private func scan(reason: String) {
         lastScan = WallClock.monotonic()
-        let result = session.pipeline?.drop.scan(manifestName: config.labels.manifest)
-            ?? (try? DropFolder(path: config.folders.drop))?.scan(manifestName: config.labels.manifest)
-        guard let result else {
-            logger.error("cannot read the drop folder", metadata: ["folder": "\(config.folders.drop)"])
-            return
-        }
+        guard let drop = currentDropFolder() else { return }
+        let result = drop.scan(manifestName: config.labels.manifest)
         for problem in result.problems {
             logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
+        }
+        for entry in result.unreadableNames {
+            _ = pipeline?.rejectUnreadableName(entry)
         }
         watcher?.watch(folders: result.folders)
         let present = Set(result.files.map(\.path))
@@ -170,7 +178,10 @@ public final class Daemon: @unchecked Sendable {
         for hint in hints {
             switch hint {
             case let .rescan(reason): rescan = reason
-            case let .file(path): files.insert(path)
+            case let .file(path):
+                // A name that is not UTF-8 arrives mangled: only a scan can reach it.
+                if path.unicodeScalars.contains("\u{FFFD}") { rescan = "a file with a name that is not valid text" }
+                files.insert(path)
             }
         }
         if let rescan {
@@ -223,6 +234,7 @@ public final class Daemon: @unchecked Sendable {
 
     private func admitSettled(now: Double) {
         guard let pipeline else { return }
+        if let until = stateFullUntil, now < until { return }
         let admission = Admission(pipeline: pipeline)
         for path in settler.ready(now: now) {
             settler.forget(path)
@@ -231,6 +243,11 @@ public final class Daemon: @unchecked Sendable {
             case let .queued(id), let .alreadyQueued(id):
                 if !pending.contains(id) && !workers.activeIDs.contains(id) { pending.append(id) }
                 deferredSince[path] = nil
+                if stateFullUntil != nil {
+                    stateFullUntil = nil
+                    session.board.setPaused(paused)
+                    logger.notice("the state folder has room again; taking new files")
+                }
             case .rejected:
                 deferredSince[path] = nil
             case let .deferred(reason):
@@ -243,6 +260,20 @@ public final class Daemon: @unchecked Sendable {
                     settler.observe(path, size: entry.size, modified: entry.modified, now: now)
                     session.board.set(path, state: .arriving, size: entry.size, message: reason)
                 }
+            case let .stateFull(message):
+                // Nothing is lost: the file stays in the drop folder. Look again in 30 seconds.
+                if stateFullUntil == nil {
+                    logger.critical("the state folder is full: new files wait in the drop folder until space is freed", metadata: ["error": "\(message)"])
+                    session.board.setPaused("the state folder \(config.folders.state) is full: free some space")
+                }
+                stateFullUntil = now + 30
+                settler.observe(path, size: 0, modified: 0, now: now)
+                return
+            case let .journalFailure(message):
+                logger.critical("the journal cannot be written; stopping so the service manager can restart", metadata: ["error": "\(message)"])
+                journalFailure = message
+                signals.stop.raise()
+                return
             }
         }
     }
@@ -356,8 +387,31 @@ public final class Daemon: @unchecked Sendable {
         notifier.ready(status: statusLine())
     }
 
-    private func rebuildPipeline() {
-        guard let drop = pipeline?.drop ?? (try? DropFolder(path: config.folders.drop)) else { return }
+    /// The drop folder, reopened when it was removed and made again; nil (said once) while it is missing.
+    private func currentDropFolder() -> DropFolder? {
+        if let drop = pipeline?.drop, drop.isStillAtItsPath() {
+            dropMissing = false
+            return drop
+        }
+        guard let drop = try? DropFolder(path: config.folders.drop) else {
+            if !dropMissing {
+                dropMissing = true
+                logger.error("the drop folder is missing; waiting for it to come back", metadata: ["folder": "\(config.folders.drop)"])
+                session.board.setPaused("the drop folder \(config.folders.drop) is missing")
+            }
+            return nil
+        }
+        if dropMissing || pipeline != nil {
+            logger.notice("the drop folder was made again; watching the new one", metadata: ["folder": "\(config.folders.drop)"])
+        }
+        if dropMissing { session.board.setPaused(paused) }
+        dropMissing = false
+        rebuildPipeline(drop: drop)
+        return drop
+    }
+
+    private func rebuildPipeline(drop newDrop: DropFolder? = nil) {
+        guard let drop = newDrop ?? pipeline?.drop ?? (try? DropFolder(path: config.folders.drop)) else { return }
         do {
             let manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
             pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: session.journal,

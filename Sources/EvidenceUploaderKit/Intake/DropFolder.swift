@@ -8,7 +8,8 @@ import Glibc
 public final class DropFolder: @unchecked Sendable {
     public let path: String
     let fd: Int32
-    private let device: UInt64
+    let device: UInt64
+    let inode: UInt64
 
     /// Names that are never evidence: partial copies and the litter desktops leave behind.
     static func isIgnored(name: String) -> Bool {
@@ -24,12 +25,21 @@ public final class DropFolder: @unchecked Sendable {
             try syscall("stat drop folder", path: path) { fstat(opened, &st) }
             fd = opened
             device = UInt64(st.st_dev)
+            inode = UInt64(st.st_ino)
         } catch {
             throw EvidenceError(.system, "cannot open the drop folder", cause: error)
         }
     }
 
     deinit { close(fd) }
+
+    /// Is `path` still this folder? False when it was removed, or removed and made again (the
+    /// descriptor would then read a deleted folder for ever).
+    public func isStillAtItsPath() -> Bool {
+        var st = Glibc.stat()
+        guard fstatat(AT_FDCWD, path, &st, 0) == 0 else { return false }
+        return UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
+    }
 
     public struct Entry: Sendable, Equatable {
         public var path: String
@@ -39,11 +49,24 @@ public final class DropFolder: @unchecked Sendable {
         public var inode: UInt64 = 0
     }
 
+    /// A file whose name is not valid UTF-8: its folder, its raw name, and a readable path.
+    public struct UnreadableName: Sendable, Equatable {
+        public var folder: String
+        public var rawName: [UInt8]
+        /// The path with the bad bytes shown as U+FFFD, for messages and rejected/.
+        public var readablePath: String {
+            let name = String(decoding: rawName, as: UTF8.self)
+            return folder.isEmpty ? name : folder + "/" + name
+        }
+    }
+
     public struct Scan: Sendable {
         /// Files (and anything that is not a folder), sorted by path.
         public var files: [Entry] = []
         /// Folders below the root, relative.
         public var folders: [String] = []
+        /// Files whose names are not valid UTF-8.
+        public var unreadableNames: [UnreadableName] = []
         /// Folders that could not be read, and why.
         public var problems: [String] = []
     }
@@ -62,17 +85,8 @@ public final class DropFolder: @unchecked Sendable {
 
     /// Size and mtime of one file, reached safely (no symlink followed); nil when it is gone.
     public func stat(_ relativePath: String) -> Entry? {
-        let parts = relativePath.split(separator: "/").map(String.init)
-        guard let name = parts.last, !parts.contains("..") else { return nil }
-        var directory = dup(fd)
-        guard directory >= 0 else { return nil }
+        guard let (directory, name) = try? openParent(relativePath) else { return nil }
         defer { close(directory) }
-        for component in parts.dropLast() {
-            let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
-            if next < 0 { return nil }
-            close(directory)
-            directory = next
-        }
         var st = Glibc.stat()
         guard fstatat(directory, name, &st, AT_SYMLINK_NOFOLLOW) == 0, (st.st_mode & S_IFMT) != S_IFDIR else { return nil }
         return Entry(path: relativePath, size: Int64(st.st_size), modified: Self.nanoseconds(st.st_mtim),
@@ -98,8 +112,14 @@ public final class DropFolder: @unchecked Sendable {
         rewinddir(dir)
         var entries: [(name: String, type: UInt8)] = []
         while let entry = readdir(dir) {
-            let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
-                String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+            let raw = withUnsafeBytes(of: entry.pointee.d_name) { Array($0.prefix(while: { $0 != 0 })) }
+            guard let name = String(validating: raw, as: UTF8.self) else {
+                if entry.pointee.d_type == UInt8(DT_DIR) {
+                    result.problems.append("a folder in \(prefix.isEmpty ? "the drop folder" : prefix.debugQuoted) has a name that is not valid text (\(String(decoding: raw, as: UTF8.self).debugQuoted)); not looked into: rename it")
+                } else {
+                    result.unreadableNames.append(UnreadableName(folder: prefix, rawName: raw))
+                }
+                continue
             }
             if name == "." || name == ".." { continue }
             entries.append((name, entry.pointee.d_type))

@@ -54,21 +54,21 @@ public final class EvidenceFile: @unchecked Sendable {
 }
 
 extension DropFolder {
-    /// Opens `relativePath` safely: every folder with `O_NOFOLLOW|O_DIRECTORY`, the file with
-    /// `O_NOFOLLOW|O_NONBLOCK` (a FIFO cannot block us), then `fstat` on the descriptor: a
-    /// regular file with exactly one link. Anything else is a `Rejection` with the reason.
-    public func openEvidence(_ relativePath: String) throws(OpenFailure) -> EvidenceFile {
+    /// Opens the folder that holds `relativePath` from the drop folder's descriptor, every
+    /// component with `O_NOFOLLOW|O_DIRECTORY`, so a folder swapped for a symlink is refused,
+    /// never followed. Returns the folder's descriptor (the caller closes it) and the last name.
+    func openParent(_ relativePath: String) throws(OpenFailure) -> (fd: Int32, name: String) {
         let components = relativePath.split(separator: "/", omittingEmptySubsequences: false).map(String.init)
         guard !components.isEmpty, !components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) else {
             throw .rejected(Rejection(code: "not-a-regular-file", message: "The path \(relativePath.debugQuoted) is not a plain path inside the drop folder."))
         }
         var directory = dup(fd)
         guard directory >= 0 else { throw .system(SystemCallError(operation: "dup", path: path, errno: errno)) }
-        defer { close(directory) }
         for component in components.dropLast() {
             let next = openat(directory, component, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC)
             if next < 0 {
                 let err = errno
+                close(directory)
                 if err == ELOOP || err == ENOTDIR {
                     throw .rejected(Rejection(code: "symlink", message: "The folder \(component.debugQuoted) on the way to this file is a shortcut (symbolic link), which is not followed for safety. Copy the real file into the drop folder instead."))
                 }
@@ -77,7 +77,16 @@ extension DropFolder {
             close(directory)
             directory = next
         }
-        let name = components.last!
+        return (directory, components.last!)
+    }
+
+    /// Opens `relativePath` safely: every folder with `O_NOFOLLOW|O_DIRECTORY`, the file with
+    /// `O_NOFOLLOW|O_NONBLOCK` (a FIFO cannot block us), then `fstat` on the descriptor: a
+    /// regular file with exactly one link. Anything else is a `Rejection` with the reason.
+    public func openEvidence(_ relativePath: String) throws(OpenFailure) -> EvidenceFile {
+        let (directory, name) = try openParent(relativePath)
+        defer { close(directory) }
+
         var before = Glibc.stat()
         if fstatat(directory, name, &before, AT_SYMLINK_NOFOLLOW) != 0 {
             throw .system(SystemCallError(operation: "stat", path: relativePath, errno: errno))

@@ -132,7 +132,7 @@ final class JournalFile: @unchecked Sendable {
                 throw poison(SystemCallError(operation: "truncate after a failed write", path: path, errno: errno))
             }
             if error.errno == ENOSPC || error.errno == EDQUOT {
-                throw EvidenceError(.journal,
+                throw EvidenceError(.stateFull,
                     "the state folder \(directory.debugQuoted) is full: no new work can start until space is freed "
                     + "(everything already recorded is intact)", cause: error)
             }
@@ -164,7 +164,7 @@ final class JournalFile: @unchecked Sendable {
             try AtomicFile.write(image, to: path, mode: 0o600)
         } catch {
             if error.errno == ENOSPC || error.errno == EDQUOT {
-                throw EvidenceError(.journal, "the state folder \(directory.debugQuoted) is full: cannot rewrite the journal (the old one is intact)", cause: error)
+                throw EvidenceError(.stateFull, "the state folder \(directory.debugQuoted) is full: cannot rewrite the journal (the old one is intact)", cause: error)
             }
             throw EvidenceError(.journal, "cannot rewrite the journal \(path.debugQuoted) (the old one is intact)", cause: error)
         }
@@ -212,16 +212,16 @@ final class JournalFile: @unchecked Sendable {
         try syscall("fsync", path: directory) { fsync(dirFD) }
     }
 
-    /// Removes `journal.tmp-*` left by a compaction that was killed before its rename.
+    /// Removes the temporary files (`AtomicFile`'s `.evu-*.tmp`) that a compaction or status
+    /// write killed before its rename left in the state folder.
     private static func removeStaleTemporaries(in directory: String) {
         guard let dir = opendir(directory) else { return }
         defer { closedir(dir) }
-        let prefix = fileName + ".tmp-"
         while let entry = readdir(dir) {
             let name = withUnsafeBytes(of: entry.pointee.d_name) { raw in
                 String(decoding: raw.prefix { $0 != 0 }, as: UTF8.self)
             }
-            if name.hasPrefix(prefix) { unlink(path(in: directory).dropLast(fileName.count) + name) }
+            if name.hasPrefix(".evu-") && name.hasSuffix(".tmp") { unlink(path(in: directory).dropLast(fileName.count) + name) }
         }
     }
 }

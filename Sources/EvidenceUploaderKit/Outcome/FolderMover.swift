@@ -6,6 +6,17 @@ import Glibc
 /// Moves a finished file out of the drop folder into `uploaded/` or `rejected/` under the
 /// same relative path, and writes the note beside it. Never overwrites, never deletes: a name
 /// already taken gets " (2)", " (3)"... before its extension.
+/// An `OpenFailure` as an error with a description, for causes.
+struct OpenFailureDescription: Error, Sendable, CustomStringConvertible {
+    let description: String
+    init(_ failure: OpenFailure) {
+        switch failure {
+        case let .rejected(rejection): description = rejection.message
+        case let .system(error): description = error.description
+        }
+    }
+}
+
 struct FolderMover: Sendable {
     let destinationRoot: String
 
@@ -16,10 +27,25 @@ struct FolderMover: Sendable {
     }
 
     /// Moves `relativePath` from `drop` to the same relative path under the destination root,
-    /// and returns where it went (a numbered name when the name was taken). The note is written
-    /// first: a crash in between leaves the file in the drop folder, to be handled again, never a
-    /// moved file without its note.
-    func move(_ relativePath: String, from drop: DropFolder, note: Note? = nil) throws(EvidenceError) -> String {
+    /// and returns where it went (a numbered name when the name was taken). The source is
+    /// reached from the drop folder's descriptor with no symlink followed, and when
+    /// `expectedInode` is given it must still be that file: a folder or file swapped in after
+    /// the upload is never moved. The note is written first: a crash in between leaves the file
+    /// in the drop folder, to be handled again, never a moved file without its note.
+    /// `sourceName` gives the raw bytes of a name that is not valid UTF-8.
+    func move(_ relativePath: String, from drop: DropFolder, expectedInode: UInt64? = nil,
+              sourceName: [UInt8]? = nil, note: Note? = nil) throws(EvidenceError) -> String {
+        let parent: (fd: Int32, name: String)
+        do {
+            parent = try drop.openParent(relativePath)
+        } catch {
+            throw EvidenceError(.system, "cannot reach \(relativePath.debugQuoted) safely to move it", cause: OpenFailureDescription(error))
+        }
+        defer { close(parent.fd) }
+        let source = (sourceName ?? Array(parent.name.utf8)) + [0]
+        if let expectedInode, inode(in: parent.fd, source) != expectedInode {
+            throw EvidenceError(.system, "\(relativePath.debugQuoted) was replaced before it could be moved; it is left where it is")
+        }
         let parts = relativePath.split(separator: "/").map(String.init)
         let directory = parts.dropLast().joined(separator: "/")
         let name = parts.last ?? relativePath
@@ -34,16 +60,28 @@ struct FolderMover: Sendable {
             let target = targetDirectory + "/" + candidate
             let relativeTarget = directory.isEmpty ? candidate : directory + "/" + candidate
             if access(target, F_OK) == 0 { continue }
-            if let note {
-                if access(target + note.suffix, F_OK) == 0 { continue }
-                try writeNote(note.text(relativeTarget), at: relativeTarget + note.suffix)
+            let notePath = note.map { Self.noteName(for: candidate, suffix: $0.suffix) }
+            if let note, let notePath {
+                if access(targetDirectory + "/" + notePath, F_OK) == 0 { continue }
+                try writeNote(note.text(relativeTarget), at: (directory.isEmpty ? "" : directory + "/") + notePath)
             }
-            if evu_rename_noreplace(drop.fd, relativePath, AT_FDCWD, target) == 0 {
+            let renamed = source.withUnsafeBufferPointer { raw in
+                raw.withMemoryRebound(to: CChar.self) { evu_rename_noreplace(parent.fd, $0.baseAddress!, AT_FDCWD, target) }
+            }
+            if renamed == 0 {
+                if let expectedInode, inode(in: AT_FDCWD, Array(target.utf8) + [0]) != expectedInode {
+                    // Swapped in the instant between the check and the rename: put it back.
+                    _ = source.withUnsafeBufferPointer { raw in
+                        raw.withMemoryRebound(to: CChar.self) { evu_rename_noreplace(AT_FDCWD, target, parent.fd, $0.baseAddress!) }
+                    }
+                    if let notePath { unlink(targetDirectory + "/" + notePath) }
+                    throw EvidenceError(.system, "\(relativePath.debugQuoted) was replaced while it was being moved; it is left where it is")
+                }
                 syncDirectory(targetDirectory)
                 return relativeTarget
             }
             let err = errno
-            if let note { unlink(target + note.suffix) }
+            if let notePath { unlink(targetDirectory + "/" + notePath) }
             if err == EEXIST { continue }
             if err == EXDEV {
                 throw EvidenceError(.system, "the drop folder and \(destinationRoot.debugQuoted) are on different file systems; put them on the same one so files can be moved")
@@ -52,6 +90,27 @@ struct FolderMover: Sendable {
                                 cause: SystemCallError(operation: "rename", path: target, errno: err))
         }
         throw EvidenceError(.system, "too many files named \(name.debugQuoted) in \(targetDirectory.debugQuoted)")
+    }
+
+    /// "<name><suffix>", shortened (keeping whole characters, marked with "...") when the
+    /// result would pass the 255-byte limit of a file name.
+    static func noteName(for name: String, suffix: String) -> String {
+        let limit = 255
+        if name.utf8.count + suffix.utf8.count <= limit { return name + suffix }
+        var kept = ""
+        for character in name {
+            if kept.utf8.count + character.utf8.count + 3 + suffix.utf8.count > limit { break }
+            kept.append(character)
+        }
+        return kept + "..." + suffix
+    }
+
+    private func inode(in directory: Int32, _ name: [UInt8]) -> UInt64? {
+        var st = stat()
+        let result = name.withUnsafeBufferPointer { raw in
+            raw.withMemoryRebound(to: CChar.self) { fstatat(directory, $0.baseAddress!, &st, AT_SYMLINK_NOFOLLOW) }
+        }
+        return result == 0 ? UInt64(st.st_ino) : nil
     }
 
     /// Where a file moved here earlier under `relativePath` (or a numbered variant) now is,

@@ -11,8 +11,13 @@ struct Admission {
         /// The same file is already in the journal, unfinished.
         case alreadyQueued(UInt64)
         case rejected
-        /// Not now: still open for writing, vanished, unreadable for a passing reason.
+        /// Not now: still open for writing, vanished, unreadable for a passing reason, no room
+        /// in the state folder.
         case deferred(String)
+        /// The state folder is full: nothing new can be recorded until space is freed.
+        case stateFull(String)
+        /// The journal can no longer be trusted: the process must stop.
+        case journalFailure(String)
     }
 
     let pipeline: Pipeline
@@ -50,7 +55,8 @@ struct Admission {
         do {
             switch try pipeline.examiner.examine(file, relativePath: relativePath) {
             case let .rejected(rejection):
-                return pipeline.reject(relativePath, rejection, size: file.size) ? .rejected : .deferred("could not move it to rejected/")
+                return pipeline.reject(relativePath, rejection, size: file.size, inode: file.inode)
+                    ? .rejected : .deferred("could not move it to rejected/")
             case let .accepted(accepted):
                 acceptance = accepted
             }
@@ -69,8 +75,9 @@ struct Admission {
             ])
             return .queued(id)
         } catch {
+            if error.code == .stateFull { return .stateFull(error.description) }
             logger.error("cannot record the file in the journal", metadata: ["error": "\(error)"])
-            return .deferred(error.description)
+            return .journalFailure(error.description)
         }
     }
 }

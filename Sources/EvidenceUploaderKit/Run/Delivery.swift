@@ -53,7 +53,7 @@ struct Delivery {
                 logger.debug("hashed", metadata: ["sha256": "\(digest)", "seconds": "\(ByteFormatting.fixed(WallClock.monotonic() - started, 1))"])
             } catch {
                 if pipeline.stop.isRaised { return .stopped }
-                if error.code == .journal { return .journalFailure(error.description) }
+                if error.code == .journal || error.code == .stateFull { return recordingFailed(error, logger: logger) }
                 logger.warning("cannot hash file; it stays in the drop folder", metadata: ["error": "\(error)"])
                 return .failed(error.description, permanent: false)
             }
@@ -71,8 +71,11 @@ struct Delivery {
             ("filename", file.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
             ("candidate", item.labels.candidate), ("unit", item.labels.unit), ("sha256", sha256),
         ])
-        let job = UploadJob(endpoint: item.endpoint, fd: file.fd, length: file.size, metadata: metadata,
-                            chunkSize: pipeline.config.transfer.chunkSize.bytes, resumeURL: item.uploadURL)
+        // The endpoint of the config in force (a corrected portal URL applies on retry); a
+        // resumed upload goes on at its own absolute URL.
+        let job = UploadJob(endpoint: pipeline.examiner.endpoint(forSize: item.size), fd: file.fd, length: file.size,
+                            metadata: metadata, chunkSize: pipeline.config.transfer.chunkSize.bytes,
+                            resumeURL: item.uploadURL, fileUnchanged: { file.isUnchanged() })
         let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size, logger: logger)
         let started = WallClock.monotonic()
         let result: UploadResult
@@ -85,24 +88,29 @@ struct Delivery {
             ])
             result = try session.run()
         } catch let failure as TusFailure {
-            if let journalError = observer.journalError { return .journalFailure(journalError.description) }
+            if let journalError = observer.journalError { return recordingFailed(journalError, logger: logger) }
+            if failure == .fileChanged || (failure != .cancelled && !file.isUnchanged()) {
+                logger.error("file changed while it was uploaded; it will be sent again as a new upload")
+                return supersede(pipeline.journal.item(id: item.id) ?? item, "the file changed during its upload", logger: logger)
+            }
             return outcome(of: failure, item: item, logger: logger)
         } catch {
             return .failed("\(error)", permanent: false)
         }
         let seconds = WallClock.monotonic() - started
 
-        // 4. The file must not have changed while it was read.
+        // 4. The file must not have changed while it was read (checked before every chunk too;
+        // this catches a change during the last one). The mixed upload is terminated.
         guard file.isUnchanged() else {
             logger.error("file changed while it was uploaded; it will be sent again as a new upload")
-            terminate(result.url)
-            _ = try? journal.append(.abandoned(id: item.id, reason: "changed during its upload"))
-            return .superseded("the file changed during its upload")
+            var changed = item
+            changed.uploadURL = result.url
+            return supersede(changed, "the file changed during its upload", logger: logger)
         }
         do {
             try journal.append(.delivered(id: item.id))
         } catch {
-            return .journalFailure(error.description)
+            return recordingFailed(error, logger: logger)
         }
         let sent = result.resumedFrom.map { item.size - $0 } ?? item.size
         logger.info("delivered", metadata: [
@@ -131,7 +139,9 @@ struct Delivery {
                 pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
                 return .delivered(destination)
             } catch {
-                return .journalFailure(error.description)
+                if error.code == .journal || error.code == .stateFull { return recordingFailed(error, logger: logger) }
+                logger.error("delivered and moved, but the receipt could not be written", metadata: ["error": "\(error)"])
+                return .failed(error.description, permanent: false)
             }
         }
         return supersede(item, "delivered, but the file is no longer in the drop folder", logger: logger)
@@ -154,7 +164,8 @@ struct Delivery {
     private func finish(_ item: JournalItem, seconds: Double, duplicateOf: String?, logger: Logger) -> Outcome {
         do {
             let finishedAt = WallClock.now()
-            let destination = try pipeline.uploaded.move(item.relativePath, from: pipeline.drop, note: .init(suffix: ".receipt.txt") { finalPath in
+            let destination = try pipeline.uploaded.move(item.relativePath, from: pipeline.drop, expectedInode: item.inode,
+                                                         note: .init(suffix: ".receipt.txt") { finalPath in
                 receipt(item, destination: finalPath, seconds: seconds, duplicateOf: duplicateOf, at: finishedAt)
             })
             try pipeline.journal.append(.moved(id: item.id, destination: destination))
@@ -162,7 +173,7 @@ struct Delivery {
             pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
             return .delivered(destination)
         } catch {
-            if error.code == .journal { return .journalFailure(error.description) }
+            if error.code == .journal || error.code == .stateFull { return recordingFailed(error, logger: logger) }
             logger.error("delivered, but could not move the file or write its receipt", metadata: ["error": "\(error)"])
             return .failed(error.description, permanent: false)
         }
@@ -192,7 +203,8 @@ struct Delivery {
             return .unauthorized(failure.summary)
         case let .tooLarge(message):
             let rejection = Rejection(code: "portal-too-large", message: "The portal will not accept a file this large (\(message)). Make the file smaller: compress it, trim it, or record at a lower resolution such as 720p, then drop it in again.")
-            return pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id) ? .rejected(rejection.code) : .failed(message, permanent: true)
+            return pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id, inode: item.inode)
+                ? .rejected(rejection.code) : .failed(message, permanent: true)
         case .tls, .transient:
             logger.error("upload failed; it will be tried again", metadata: ["reason": "\(failure.summary)"])
             return .failed(failure.summary, permanent: false)
@@ -202,21 +214,36 @@ struct Delivery {
         }
     }
 
+    /// A full state folder stops this item for now (retried later, resumable); a journal that
+    /// can no longer be trusted stops the process.
+    private func recordingFailed(_ error: EvidenceError, logger: Logger) -> Outcome {
+        if error.code == .stateFull {
+            logger.error("the state folder is full; this upload waits until space is freed", metadata: ["error": "\(error)"])
+            return .failed(error.description, permanent: false)
+        }
+        return .journalFailure(error.description)
+    }
+
     private func supersede(_ item: JournalItem, _ reason: String, logger: Logger) -> Outcome {
         logger.notice("dropping a queued item", metadata: ["reason": "\(reason)"])
         if let url = item.uploadURL { terminate(url) }
         do {
             try pipeline.journal.append(.abandoned(id: item.id, reason: reason))
         } catch {
-            return .journalFailure(error.description)
+            return recordingFailed(error, logger: logger)
         }
         pipeline.board.forget(item.relativePath)
         return .superseded(reason)
     }
 
-    /// Best effort: tell the portal an upload is abandoned, where it supports termination.
+    /// Tells the portal an upload is abandoned, where it supports termination; said loudly when
+    /// that fails, since the portal may then keep a stray upload.
     private func terminate(_ url: String) {
-        guard let connection = try? CurlConnection(settings: pipeline.http) else { return }
-        try? TusClient(connection: connection).terminate(url: url)
+        do {
+            let connection = try CurlConnection(settings: pipeline.http)
+            try TusClient(connection: connection).terminate(url: url)
+        } catch {
+            pipeline.logger.warning("could not withdraw an abandoned upload from the portal", metadata: ["url": "\(url)", "error": "\(error)"])
+        }
     }
 }

@@ -10,6 +10,7 @@ final class DeliveryObserver: UploadObserver {
     private let length: Int64
     private var lastPercentStep: Int64 = 0
     private var lastLogTime = WallClock.monotonic()
+    /// The journal error that stopped the upload, if one did.
     private(set) var journalError: EvidenceError? = nil
 
     init(pipeline: Pipeline, id: UInt64, path: String, length: Int64, logger: Logger) {
@@ -21,18 +22,19 @@ final class DeliveryObserver: UploadObserver {
     }
 
     func uploadCreated(url: String) throws(EvidenceError) {
-        try pipeline.journal.append(.created(id: id, uploadURL: url))
+        do { try pipeline.journal.append(.created(id: id, uploadURL: url)) }
+        catch { journalError = error; throw error }
         logger.info("upload created", metadata: ["url": "\(url)"])
     }
 
-    func offsetConfirmed(_ offset: Int64, of length: Int64) {
+    func offsetConfirmed(_ offset: Int64, of length: Int64) throws(EvidenceError) {
         do {
             try pipeline.journal.append(.offset(id: id, offset: offset))
         } catch {
-            // The server's offset is the truth, so a missed offset record costs nothing on resume;
-            // but a journal that cannot be written must stop new work.
+            // A journal that cannot be written must stop this upload (it resumes from the
+            // portal's offset later); the caller decides whether the whole process stops.
             journalError = error
-            pipeline.stop.raise()
+            throw error
         }
         pipeline.board.progress(path, done: offset)
         let step = length > 0 ? offset * 10 / length : 10

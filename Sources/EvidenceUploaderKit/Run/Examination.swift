@@ -29,6 +29,11 @@ public struct Examiner: Sendable {
         largeFileEndpoint = config.effectiveLargeFileURL
     }
 
+    /// The endpoint for a file of this size under the config in force.
+    func endpoint(forSize size: Int64) -> String {
+        size <= policy.standardUploadLimit ? standardEndpoint : largeFileEndpoint
+    }
+
     public func examine(_ file: EvidenceFile, relativePath: String) throws(EvidenceError) -> Examination {
         let head = try file.head(ContentSniffer.headLength)
         switch policy.decide(fileName: file.fileName, size: file.size, head: head) {

@@ -43,9 +43,12 @@ public struct OnceRun {
         }
         summary.problems += scan.problems
         logger.info("scanned drop folder", metadata: ["files": "\(scan.files.count)", "folder": "\(config.folders.drop)"])
+        for entry in scan.unreadableNames {
+            if pipeline.rejectUnreadableName(entry) { summary.rejected += 1 } else { summary.failed += 1 }
+        }
         let admission = Admission(pipeline: pipeline)
         for entry in scan.files {
-            if stop.isRaised { break }
+            if stop.isRaised || summary.problems.contains(where: { $0.contains("is full") }) { break }
             switch admission.admit(entry.path) {
             case let .queued(id), let .alreadyQueued(id):
                 if !queue.contains(id) { queue.append(id) }
@@ -54,6 +57,12 @@ public struct OnceRun {
             case let .deferred(reason):
                 logger.warning("not taken this time", metadata: ["file": "\(entry.path)", "reason": "\(reason)"])
                 summary.failed += 1
+            case let .stateFull(message):
+                logger.error("the state folder is full; files not yet recorded stay in the drop folder", metadata: ["error": "\(message)"])
+                summary.failed += 1
+                summary.problems.append(message)
+            case let .journalFailure(message):
+                throw EvidenceError(.journal, message)
             }
         }
 

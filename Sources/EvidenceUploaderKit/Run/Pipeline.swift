@@ -41,6 +41,13 @@ public final class Pipeline: Sendable {
         self.rejected = FolderMover(destinationRoot: config.folders.rejected)
     }
 
+    /// A file whose name is not valid UTF-8 cannot be labelled or named on the portal: it goes
+    /// to rejected/ under a readable version of its name, with the reason.
+    func rejectUnreadableName(_ entry: DropFolder.UnreadableName) -> Bool {
+        let rejection = Rejection(code: "unreadable-name", message: "This file's name is not valid text: it contains characters that are not UTF-8, which often happens with files copied from old Windows or Mac systems. Rename it using ordinary letters and numbers, then drop it in again.")
+        return reject(entry.readablePath, rejection, size: 0, sourceName: entry.rawName)
+    }
+
     func logger(for path: String) -> Logger {
         var logger = self.logger
         logger[metadataKey: "file"] = .string(path)
@@ -48,11 +55,15 @@ public final class Pipeline: Sendable {
     }
 
     /// Moves a rejected file to `rejected/` with its reason note, and says so.
-    func reject(_ relativePath: String, _ rejection: Rejection, size: Int64, itemID: UInt64? = nil) -> Bool {
+    /// `inode`: the file that was examined, when it was opened; a different file found at the
+    /// path by then is not moved. `sourceName`: the raw bytes of a name that is not UTF-8.
+    func reject(_ relativePath: String, _ rejection: Rejection, size: Int64, itemID: UInt64? = nil,
+                inode: UInt64? = nil, sourceName: [UInt8]? = nil) -> Bool {
         let logger = logger(for: relativePath)
         logger.warning("rejected", metadata: ["reason": "\(rejection.code)", "detail": "\(rejection.message)"])
         do {
-            let destination = try rejected.move(relativePath, from: drop, note: .init(suffix: ".reason.txt") { finalPath in
+            let destination = try rejected.move(relativePath, from: drop, expectedInode: inode, sourceName: sourceName,
+                                                note: .init(suffix: ".reason.txt") { finalPath in
                 let parts = finalPath.split(separator: "/")
                 return Notes.reason(fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
                                     rejection: rejection, at: WallClock.now())

@@ -1,3 +1,4 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,10 +6,14 @@ import Glibc
 /// Replace-by-rename: write a temporary file beside the target, fsync it, rename it over the
 /// target, fsync the directory. A crash leaves the old file or the new one, never half of one.
 enum AtomicFile {
+    private static let counter = Atomic<Int>(0)
+
     /// `durable: false` skips the fsyncs, for files that are rewritten every second anyway
     /// (the status file): still never half-written, but may be lost by a power cut.
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool = true) throws(SystemCallError) {
-        let temporary = path + ".tmp-\(getpid())"
+        // A short temporary name: the target's own name may already be near the 255-byte limit.
+        let dirPath = folder(of: path)
+        let temporary = dirPath + "/.evu-\(getpid())-\(counter.wrappingAdd(1, ordering: .relaxed).oldValue).tmp"
         let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
         do throws(SystemCallError) {
             var written = 0
@@ -27,10 +32,14 @@ enum AtomicFile {
             throw error
         }
         guard durable else { return }
-        let directory = path.split(separator: "/", omittingEmptySubsequences: false).dropLast().joined(separator: "/")
-        let dirPath = directory.isEmpty ? "/" : directory
         let dirFD = try syscall("open folder", path: dirPath) { open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { close(dirFD) }
         try syscall("fsync folder", path: dirPath) { fsync(dirFD) }
+    }
+
+    /// The folder a path is in: "." for a bare name, "/" for a name at the root.
+    static func folder(of path: String) -> String {
+        guard let slash = path.lastIndex(of: "/") else { return "." }
+        return slash == path.startIndex ? "/" : String(path[..<slash])
     }
 }

@@ -13,6 +13,8 @@ public struct EvidenceError: Error, CustomStringConvertible, Sendable {
         public static let transfer = Code(rawValue: "transfer")
         public static let protocolViolation = Code(rawValue: "protocol")
         public static let journal = Code(rawValue: "journal")
+        /// The state folder has no room: new work waits, nothing recorded is lost.
+        public static let stateFull = Code(rawValue: "state-full")
         public static let usage = Code(rawValue: "usage")
     }
 

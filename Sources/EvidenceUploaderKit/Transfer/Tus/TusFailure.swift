@@ -20,6 +20,10 @@ enum TusFailure: Error, Sendable, Equatable {
     case refused(status: Int, String)
     /// The file could not be read.
     case localRead(String)
+    /// The file changed (size or mtime) while it was being uploaded: the upload is not finished.
+    case fileChanged
+    /// A step could not be recorded (the journal): the upload stops here, resumable.
+    case notRecorded(String)
     /// Stopped on purpose (shutdown).
     case cancelled
 
@@ -40,6 +44,8 @@ enum TusFailure: Error, Sendable, Equatable {
         case let .protocolViolation(message): return "the portal answered outside the tus protocol: \(message)"
         case let .refused(status, message): return "the portal refused the upload (\(status))\(message.isEmpty ? "" : ": \(message)")"
         case let .localRead(message): return "the file could not be read: \(message)"
+        case .fileChanged: return "the file changed while it was being uploaded"
+        case let .notRecorded(message): return "the upload could not be recorded: \(message)"
         case .cancelled: return "stopped"
         }
     }

@@ -7,6 +7,8 @@ struct UploadJob: Sendable {
     var chunkSize: Int64
     /// The upload URL the journal remembers, if any: resume there (after asking the server).
     var resumeURL: String?
+    /// Asked before every PATCH: false when the file changed, so a mixed upload is never completed.
+    var fileUnchanged: @Sendable () -> Bool = { true }
 }
 
 /// Hooks the session calls as the upload moves on: the journal records, the log lines, the
@@ -14,8 +16,8 @@ struct UploadJob: Sendable {
 protocol UploadObserver: AnyObject {
     /// A new upload exists on the server; called before its first byte is sent.
     func uploadCreated(url: String) throws(EvidenceError)
-    /// The server confirmed it holds `offset` bytes.
-    func offsetConfirmed(_ offset: Int64, of length: Int64)
+    /// The server confirmed it holds `offset` bytes. Throwing stops the upload (resumable).
+    func offsetConfirmed(_ offset: Int64, of length: Int64) throws(EvidenceError)
     /// Continuing an earlier upload from the server's offset.
     func resuming(url: String, from offset: Int64)
     /// Bytes of the whole file sent or confirmed so far, as the transfer runs.
@@ -80,7 +82,7 @@ final class UploadSession {
                 catch { action = machine.handle(.failed(error)); continue }
                 // Recorded before the first byte is sent, so a crash can resume this upload.
                 do { try observer?.uploadCreated(url: url) }
-                catch { throw TusFailure.localRead("cannot record the new upload: \(error)") }
+                catch { throw TusFailure.notRecorded(error.description) }
                 event = .created(url: url)
 
             case let .probe(url):
@@ -96,6 +98,7 @@ final class UploadSession {
                 }
 
             case let .send(url, offset, length):
+                guard job.fileUnchanged() else { throw .fileChanged }
                 chunkBase = offset
                 let range = HTTPRequest.FileRange(fd: job.fd, offset: offset, length: length)
                 var checksum: (Digest.Algorithm, [UInt8])? = nil
@@ -106,18 +109,16 @@ final class UploadSession {
                         throw TusFailure.localRead(error.description)
                     }
                 }
-                do {
-                    let appended = try client.append(url: url, offset: offset, range: range, checksum: checksum)
-                    bytesSent += length
-                    observer?.offsetConfirmed(appended.offset, of: job.length)
-                    machine.chunkSize = ChunkSizing.next(
-                        current: machine.chunkSize, minimum: job.chunkSize, maximum: job.chunkSize * ChunkSizing.growthLimit,
-                        sentBytes: length, sendSeconds: appended.sendSeconds, waitSeconds: appended.waitSeconds)
-                    event = .sent(newOffset: appended.offset)
-                } catch {
-                    bytesSent += length  // an upper bound: the request may have died part-way
-                    event = .failed(error)
-                }
+                bytesSent += length  // on failure an upper bound: the request may have died part-way
+                let appended: TusClient.Appended
+                do { appended = try client.append(url: url, offset: offset, range: range, checksum: checksum) }
+                catch { action = machine.handle(.failed(error)); continue }
+                do { try observer?.offsetConfirmed(appended.offset, of: job.length) }
+                catch { throw TusFailure.notRecorded(error.description) }
+                machine.chunkSize = ChunkSizing.next(
+                    current: machine.chunkSize, minimum: job.chunkSize, maximum: job.chunkSize * ChunkSizing.growthLimit,
+                    sentBytes: length, sendSeconds: appended.sendSeconds, waitSeconds: appended.waitSeconds)
+                event = .sent(newOffset: appended.offset)
 
             case let .backoff(attempt, retryAfter, reason):
                 let seconds = retry.delaySeconds(attempt: attempt, retryAfterSeconds: retryAfter,

@@ -131,7 +131,7 @@ struct UploadStateMachine: Sendable {
     private mutating func failure(_ failure: TusFailure) -> Action {
         let phaseNow = phase
         switch failure {
-        case .unauthorized, .tooLarge, .tls, .localRead, .cancelled:
+        case .unauthorized, .tooLarge, .tls, .localRead, .notRecorded, .fileChanged, .cancelled:
             return enter(.failed(failure))
         case .refused where phaseNow == .creating:
             return enter(.failed(failure))
