@@ -238,7 +238,7 @@ public final class Daemon: @unchecked Sendable {
         let admission = Admission(pipeline: pipeline)
         for path in settler.ready(now: now) {
             settler.forget(path)
-            logger.debug("settled", metadata: ["file": "\(path)"])
+            logger.info("settled", metadata: ["file": "\(path)"])
             switch admission.admit(path, active: workers.activeIDs) {
             case let .queued(id), let .alreadyQueued(id):
                 if !pending.contains(id) && !workers.activeIDs.contains(id) { pending.append(id) }
@@ -416,7 +416,7 @@ public final class Daemon: @unchecked Sendable {
             let manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
             pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: session.journal,
                                     board: session.board, rateLimiter: session.rateLimiter, retry: session.retry,
-                                    stop: signals.stop, logger: logger)
+                                    stop: signals.stop, logger: logger, orphans: pipeline?.orphans ?? session.pipeline?.orphans ?? OrphanUploads())
         } catch {
             logger.error("manifest.csv cannot be used; new files wait until it is fixed", metadata: ["error": "\(error)"])
             pipeline = nil

@@ -65,7 +65,18 @@ struct Delivery {
             return finishDuplicate(item, sha256: sha256, earlier: earlier, logger: logger)
         }
 
-        // 3. Upload, resuming at the portal's offset when the journal knows the upload.
+        // 3. Upload, resuming at the portal's offset when the journal knows the upload, or when
+        // the portal holds an upload of this file that a damaged journal lost.
+        var resumeURL = item.uploadURL
+        if resumeURL == nil, let orphan = pipeline.orphans.claim(fileName: file.fileName, length: file.size, sha256: sha256) {
+            do {
+                try journal.append(.created(id: item.id, uploadURL: orphan.url))
+            } catch {
+                return recordingFailed(error, logger: logger)
+            }
+            logger.notice("continuing an upload the portal already holds", metadata: ["url": "\(orphan.url)", "offset": "\(orphan.offset)"])
+            resumeURL = orphan.url
+        }
         board.set(item.relativePath, state: .uploading, size: item.size, labels: item.labels, id: item.id)
         let metadata = TusMetadata([
             ("filename", file.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
@@ -75,7 +86,7 @@ struct Delivery {
         // resumed upload goes on at its own absolute URL.
         let job = UploadJob(endpoint: pipeline.examiner.endpoint(forSize: item.size), fd: file.fd, length: file.size,
                             metadata: metadata, chunkSize: pipeline.config.transfer.chunkSize.bytes,
-                            resumeURL: item.uploadURL, fileUnchanged: { file.isUnchanged() })
+                            resumeURL: resumeURL, fileUnchanged: { file.isUnchanged() })
         let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size, logger: logger)
         let started = WallClock.monotonic()
         let result: UploadResult
@@ -83,7 +94,7 @@ struct Delivery {
             let connection = try CurlConnection(settings: pipeline.http)
             let session = UploadSession(client: TusClient(connection: connection), job: job, retry: pipeline.retry,
                                         stop: pipeline.stop, observer: observer)
-            logger.info(item.uploadURL == nil ? "upload started" : "upload resumed", metadata: [
+            logger.info(resumeURL == nil ? "upload started" : "upload resumed", metadata: [
                 "id": "\(item.id)", "endpoint": "\(item.endpoint)", "size": "\(item.size)",
             ])
             result = try session.run()

@@ -14,9 +14,11 @@ public final class Pipeline: Sendable {
     let logger: Logger
     let uploaded: FolderMover
     let rejected: FolderMover
+    let orphans: OrphanUploads
 
     init(config: Config, password: PortalPassword?, drop: DropFolder, manifest: Manifest?, journal: Journal,
-         board: StatusBoard, rateLimiter: RateLimiter, retry: RetryPolicy, stop: StopSignal, logger: Logger) throws(EvidenceError) {
+         board: StatusBoard, rateLimiter: RateLimiter, retry: RetryPolicy, stop: StopSignal, logger: Logger,
+         orphans: OrphanUploads = OrphanUploads()) throws(EvidenceError) {
         self.config = config
         self.drop = drop
         self.journal = journal
@@ -39,6 +41,7 @@ public final class Pipeline: Sendable {
         self.logger = logger
         self.uploaded = FolderMover(destinationRoot: config.folders.uploaded)
         self.rejected = FolderMover(destinationRoot: config.folders.rejected)
+        self.orphans = orphans
     }
 
     /// A file whose name is not valid UTF-8 cannot be labelled or named on the portal: it goes

@@ -39,8 +39,15 @@ struct RunSession {
             session.problem = error.message
             return session
         }
-        let pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
+        var pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
                                     board: board, rateLimiter: limiter, retry: retry, stop: stop, logger: logger)
+        if !report.orphanUploadURLs.isEmpty {
+            // Damage took some files' records: ask the portal what it holds for them.
+            let orphans = OrphanUploads.discover(urls: report.orphanUploadURLs, http: pipeline.http, logger: logger)
+            pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
+                                    board: board, rateLimiter: limiter, retry: retry, stop: stop, logger: logger,
+                                    orphans: orphans)
+        }
         session.pipeline = pipeline
         let unfinished = journal.unfinished()
         for item in unfinished {

@@ -46,6 +46,12 @@ final class TusClient {
 
     /// HEAD: where the server stands. Its offset is the truth.
     func probe(url: String) throws(TusFailure) -> (offset: Int64, length: Int64?) {
+        let (offset, length, _) = try probeWithMetadata(url: url)
+        return (offset, length)
+    }
+
+    /// HEAD, also returning the `Upload-Metadata` the server echoes (servers echo some or all keys).
+    func probeWithMetadata(url: String) throws(TusFailure) -> (offset: Int64, length: Int64?, metadata: TusMetadata?) {
         let response = try send(HTTPRequest(method: .head, url: url, headers: [("Tus-Resumable", Self.version)]))
         guard response.status == 200 || response.status == 204 else {
             throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
@@ -53,7 +59,8 @@ final class TusClient {
         guard let offsetText = response[header: "upload-offset"], let offset = Int64(offsetText), offset >= 0 else {
             throw TusFailure.protocolViolation("HEAD answer without a valid Upload-Offset")
         }
-        return (offset, response[header: "upload-length"].flatMap { Int64($0) })
+        return (offset, response[header: "upload-length"].flatMap { Int64($0) },
+                response[header: "upload-metadata"].flatMap { TusMetadata.parse($0) })
     }
 
     struct Appended: Sendable, Equatable {
