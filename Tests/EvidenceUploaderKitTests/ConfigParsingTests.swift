@@ -137,7 +137,7 @@ struct ConfigParsingTests {
         #expect(config.log.level == .warning && config.log.format == .json)
         let rendered = config.rendered()
         #expect(rendered.contains("password_file = \"/etc/evidence-uploader/secrets/portal-password\""))
-        #expect(rendered.contains("[transfer]\nchunk_size = \"256KiB\"\nparallel_uploads = 16\nmax_rate = \"2.5MB/s\""))
+        #expect(rendered.contains("[transfer]\nchunk_size = \"256KiB\"\nmax_chunk_size = \"128MiB\"\nparallel_uploads = 16\nmax_rate = \"2.5MB/s\""))
     }
 
     /// (section, key, TOML value, fragment the message must hold besides key, value and "allowed")

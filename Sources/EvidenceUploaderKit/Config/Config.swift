@@ -72,15 +72,20 @@ public struct Config: Sendable, Equatable {
 
     public struct Transfer: Sendable, Equatable {
         public var chunkSize: ByteSize
+        /// Chunks grow from `chunkSize` up to this while the pause between them costs the link
+        /// time (`ChunkSizing`); equal to `chunkSize` = fixed chunks.
+        public var maxChunkSize: ByteSize
         public var parallelUploads: Int
         public var maxRate: TransferRate?
         public var lowSpeedTime: Duration
         /// Time windows with their own rate (school hours, nights...); the first that covers
         /// the moment wins, otherwise `maxRate`.
         public var schedule: [RateWindow]
-        public init(chunkSize: ByteSize = ByteSize(bytes: 8 << 20), parallelUploads: Int = 2,
+        public init(chunkSize: ByteSize = ByteSize(bytes: 8 << 20), maxChunkSize: ByteSize = ByteSize(bytes: 128 << 20),
+                    parallelUploads: Int = 2,
                     maxRate: TransferRate? = nil, lowSpeedTime: Duration = .seconds(60), schedule: [RateWindow] = []) {
             self.chunkSize = chunkSize
+            self.maxChunkSize = maxChunkSize
             self.parallelUploads = parallelUploads
             self.maxRate = maxRate
             self.lowSpeedTime = lowSpeedTime

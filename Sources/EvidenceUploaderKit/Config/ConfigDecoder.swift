@@ -72,6 +72,17 @@ struct ConfigDecoder {
         transfer.chunkSize = parsed("transfer", "chunk_size", transfer.chunkSize, ByteSize.parse) {
             (ByteSize(bytes: 256 << 10)...ByteSize(bytes: 1 << 30)).contains($0) ? nil : "is out of range"
         }
+        let maxChunkLine = line("transfer", "max_chunk_size")
+        transfer.maxChunkSize = parsed("transfer", "max_chunk_size", transfer.maxChunkSize, ByteSize.parse) {
+            $0.bytes <= 1 << 30 ? nil : "is over 1GiB"
+        }
+        if transfer.maxChunkSize < transfer.chunkSize {
+            if maxChunkLine != nil {
+                report(maxChunkLine, "transfer", "max_chunk_size",
+                       "\(transfer.maxChunkSize.description.debugQuoted) is smaller than chunk_size \(transfer.chunkSize.description.debugQuoted)")
+            }
+            transfer.maxChunkSize = transfer.chunkSize
+        }
         transfer.parallelUploads = integer("transfer", "parallel_uploads", transfer.parallelUploads, range: 1...16)
         transfer.maxRate = parsed("transfer", "max_rate", transfer.maxRate) { text throws(ConfigValueError) in
             text.isEmpty ? nil : try TransferRate.parse(text)

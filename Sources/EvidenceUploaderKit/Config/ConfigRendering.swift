@@ -30,6 +30,7 @@ extension Config {
             "labels": ["layout": .string(labels.layout), "manifest": .string(labels.manifest)],
             "transfer": [
                 "chunk_size": .string(transfer.chunkSize.description),
+                "max_chunk_size": .string(transfer.maxChunkSize.description),
                 "parallel_uploads": .integer(Int64(transfer.parallelUploads)),
                 "max_rate": .string(transfer.maxRate?.description ?? ""),
                 "low_speed_time": .string(DurationText.format(transfer.lowSpeedTime)),

@@ -38,6 +38,7 @@ enum ConfigSchema {
         ]),
         ("transfer", [
             Key(name: "chunk_size", allowed: "a size from 256KiB to 1GiB, such as \"8MiB\""),
+            Key(name: "max_chunk_size", allowed: "a size from chunk_size to 1GiB, such as \"128MiB\"; equal to chunk_size for fixed chunks"),
             Key(name: "parallel_uploads", allowed: "an integer from 1 to 16"),
             Key(name: "max_rate", allowed: "\"\" (unlimited) or a rate such as \"20Mbit/s\" or \"2.5MB/s\""),
             Key(name: "low_speed_time", allowed: "a duration of at least 1s, such as \"60s\"; units ms, s, m, h"),

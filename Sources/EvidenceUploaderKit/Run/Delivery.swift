@@ -34,7 +34,16 @@ struct Delivery {
         do {
             file = try pipeline.drop.openEvidence(item.relativePath)
         } catch {
-            return supersede(item, "the file is no longer in the drop folder", logger: logger)
+            // Gone from the drop folder. If the journal lost its last records (torn tail), the
+            // file may already be in uploaded/ and the portal may hold all of it: finish then.
+            if let url = item.uploadURL, pipeline.uploaded.find(item.relativePath, inode: item.inode) != nil,
+               portalHoldsAll(url: url, length: item.size) {
+                var delivered = item
+                delivered.state = .delivered
+                do { try journal.append(.delivered(id: item.id)) } catch { return recordingFailed(error, logger: logger) }
+                return finishDelivered(delivered, logger: logger)
+            }
+            return supersede(item, "the file is no longer in the drop folder", logger: logger, keepComplete: true)
         }
         guard file.device == item.device, file.inode == item.inode, file.size == item.size, file.modified == item.mtimeNanos else {
             return supersede(item, "the file changed since it was queued", logger: logger)
@@ -86,6 +95,7 @@ struct Delivery {
         // resumed upload goes on at its own absolute URL.
         let job = UploadJob(endpoint: pipeline.examiner.endpoint(forSize: item.size), fd: file.fd, length: file.size,
                             metadata: metadata, chunkSize: pipeline.config.transfer.chunkSize.bytes,
+                            maxChunkSize: pipeline.config.transfer.maxChunkSize.bytes,
                             resumeURL: resumeURL, fileUnchanged: { file.isUnchanged() })
         let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size, logger: logger)
         let started = WallClock.monotonic()
@@ -235,9 +245,18 @@ struct Delivery {
         return .journalFailure(error.description)
     }
 
-    private func supersede(_ item: JournalItem, _ reason: String, logger: Logger) -> Outcome {
+    /// `keepComplete`: withdraw the portal's upload only if it is incomplete (the file was
+    /// taken away, so a complete copy is the only one the portal has); a file that changed
+    /// during its upload always has its mixed upload withdrawn.
+    private func supersede(_ item: JournalItem, _ reason: String, logger: Logger, keepComplete: Bool = false) -> Outcome {
         logger.notice("dropping a queued item", metadata: ["reason": "\(reason)"])
-        if let url = item.uploadURL { terminate(url) }
+        if let url = item.uploadURL {
+            if keepComplete && portalHoldsAll(url: url, length: item.size) {
+                logger.notice("the portal holds the whole upload; it is kept", metadata: ["url": "\(url)"])
+            } else {
+                terminate(url)
+            }
+        }
         do {
             try pipeline.journal.append(.abandoned(id: item.id, reason: reason))
         } catch {
@@ -245,6 +264,19 @@ struct Delivery {
         }
         pipeline.board.forget(item.relativePath)
         return .superseded(reason)
+    }
+
+    /// Does the portal hold every byte of this upload? (A failed question counts as yes: never
+    /// delete what might be the portal's only complete copy.)
+    private func portalHoldsAll(url: String, length: Int64) -> Bool {
+        guard let connection = try? CurlConnection(settings: pipeline.http) else { return true }
+        do {
+            let (offset, serverLength) = try TusClient(connection: connection).probe(url: url)
+            return offset == length && (serverLength == nil || serverLength == length)
+        } catch {
+            if case .uploadGone = error { return false }
+            return true
+        }
     }
 
     /// Tells the portal an upload is abandoned, where it supports termination; said loudly when

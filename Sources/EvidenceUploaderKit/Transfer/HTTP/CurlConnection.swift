@@ -31,7 +31,8 @@ final class CurlConnection {
     /// errors: the caller reads the code. Throws only when no response arrived.
     func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
         let context = RequestContext(body: request.body, onProgress: onProgress,
-                                     rateLimiter: settings.rateLimiter, stop: settings.stop)
+                                     rateLimiter: settings.rateLimiter, stop: settings.stop,
+                                     stallSeconds: Double(settings.lowSpeedTimeSeconds))
         let started = WallClock.monotonic()
         curl_easy_reset(handle)  // options only: the connection cache survives
         var headerList: UnsafeMutablePointer<curl_slist>? = nil
@@ -103,8 +104,8 @@ final class CurlConnection {
         setLong(CURLOPT_FOLLOWLOCATION, 0)
         setLong(CURLOPT_TCP_KEEPALIVE, 1)
         setLong(CURLOPT_CONNECTTIMEOUT, settings.connectTimeoutSeconds)
-        setLong(CURLOPT_LOW_SPEED_LIMIT, 1)
-        setLong(CURLOPT_LOW_SPEED_TIME, settings.lowSpeedTimeSeconds)
+        // No CURLOPT_LOW_SPEED_*: libcurl averages speed over several seconds, so a stall was
+        // noticed ~5 s late. The progress callback measures "nothing moved for low_speed_time".
         setString(CURLOPT_USERAGENT, settings.userAgent)
         if let caFile = settings.caFile, !caFile.isEmpty {
             setString(CURLOPT_CAINFO, caFile)
@@ -123,6 +124,10 @@ final class CurlConnection {
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let kind: TransportError.Kind
+        if context.stalled {
+            return TransportError(kind: .timeout, message: "nothing moved for \(settings.lowSpeedTimeSeconds) s (low_speed_time)",
+                                  bytesSent: context.bodySent)
+        }
         switch code {
         case CURLE_ABORTED_BY_CALLBACK: kind = .cancelled
         case CURLE_OPERATION_TIMEDOUT: kind = .timeout
@@ -161,6 +166,11 @@ private final class RequestContext {
     let onProgress: ((Int64) -> Bool)?
     let rateLimiter: RateLimiter?
     let stop: StopSignal?
+    let stallSeconds: Double
+    var lastActivity = WallClock.monotonic()
+    var lastUploaded: Int64 = 0
+    var lastDownloaded: Int64 = 0
+    var stalled = false
     var bodySent: Int64 = 0
     /// When libcurl took the body's last byte.
     var bodyDoneAt: Double? = nil
@@ -168,11 +178,13 @@ private final class RequestContext {
     var responseBody: [UInt8] = []
     var readError: SystemCallError? = nil
 
-    init(body: HTTPRequest.FileRange?, onProgress: ((Int64) -> Bool)?, rateLimiter: RateLimiter?, stop: StopSignal?) {
+    init(body: HTTPRequest.FileRange?, onProgress: ((Int64) -> Bool)?, rateLimiter: RateLimiter?, stop: StopSignal?,
+         stallSeconds: Double) {
         self.body = body
         self.onProgress = onProgress
         self.rateLimiter = rateLimiter
         self.stop = stop
+        self.stallSeconds = stallSeconds
     }
 }
 
@@ -229,19 +241,32 @@ private let curlReadCallback: evu_data_callback = { buffer, size, count, userdat
     }
 }
 
-/// libcurl rewinds the body when it must resend it (for example after an auth challenge).
+/// libcurl asks to rewind the body when it wants to resend it by itself, for example on a fresh
+/// connection after the reused one was reset. That would resend a whole chunk the portal has
+/// partly kept, only to be refused with 409. Refusing the rewind makes the request fail instead:
+/// the upload asks the portal for its offset (HEAD) and goes on from there, and says so.
 private let curlSeekCallback: evu_seek_callback = { userdata, offset, origin in
     let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
-    guard origin == SEEK_SET, let body = context.body, offset >= 0, Int64(offset) <= body.length else {
+    guard origin == SEEK_SET, Int64(offset) == context.bodySent else {
         return Int32(CURL_SEEKFUNC_CANTSEEK)
     }
-    context.bodySent = Int64(offset)
     return Int32(CURL_SEEKFUNC_OK)
 }
 
-private let curlProgressCallback: evu_xferinfo_callback = { userdata, _, _, _, uploaded in
+/// Called by libcurl at least once a second: a graceful stop, and stall detection (nothing sent
+/// or received for `low_speed_time`, after which the request fails and resumes from a HEAD).
+private let curlProgressCallback: evu_xferinfo_callback = { userdata, _, downloaded, _, uploaded in
     let context = Unmanaged<RequestContext>.fromOpaque(userdata!).takeUnretainedValue()
     if context.stop?.isRaised == true { return 1 }
+    let now = WallClock.monotonic()
+    if Int64(uploaded) != context.lastUploaded || Int64(downloaded) != context.lastDownloaded {
+        context.lastUploaded = Int64(uploaded)
+        context.lastDownloaded = Int64(downloaded)
+        context.lastActivity = now
+    } else if context.stallSeconds > 0 && now - context.lastActivity >= context.stallSeconds {
+        context.stalled = true
+        return 1
+    }
     if let onProgress = context.onProgress, !onProgress(Int64(uploaded)) { return 1 }
     return 0
 }

@@ -1,13 +1,11 @@
 /// How big the next PATCH should be. Every chunk ends with a pause: the portal must answer
 /// before the next chunk may start (tus offsets are sequential), so a link with latency, or a
 /// portal that takes a while per request, sits idle once per chunk. The size starts at
-/// `chunk_size` and grows (up to `maximum`) while that pause costs more than `idleShare` of
-/// the chunk's time, so the link stays busy; it never shrinks below `chunk_size`.
+/// `chunk_size` and grows (up to `max_chunk_size`) while that pause costs more than `idleShare`
+/// of the chunk's time, so the link stays busy; it never shrinks below `chunk_size`.
 /// Pure: the session measures, this decides.
 public enum ChunkSizing {
     public static let idleShare = 0.02
-    /// The largest chunk, as a multiple of `chunk_size`.
-    public static let growthLimit: Int64 = 16
 
     public static func next(current: Int64, minimum: Int64, maximum: Int64, sentBytes: Int64,
                             sendSeconds: Double, waitSeconds: Double) -> Int64 {

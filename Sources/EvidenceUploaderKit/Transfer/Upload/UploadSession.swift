@@ -5,6 +5,8 @@ struct UploadJob: Sendable {
     var length: Int64
     var metadata: TusMetadata
     var chunkSize: Int64
+    /// The largest chunk `ChunkSizing` may grow to.
+    var maxChunkSize: Int64
     /// The upload URL the journal remembers, if any: resume there (after asking the server).
     var resumeURL: String?
     /// Asked before every PATCH: false when the file changed, so a mixed upload is never completed.
@@ -67,6 +69,21 @@ final class UploadSession {
         }
         defer { client.onProgress = nil }
 
+        /// The machine's next action; a failure that is retried at once (a 409, a lost upload)
+        /// is still worth a line for the operator.
+        func advance(_ event: UploadStateMachine.Event) -> UploadStateMachine.Action {
+            let next = machine.handle(event)
+            if case let .failed(failure) = event {
+                switch next {
+                case .probe, .create:
+                    observer?.retrying(inSeconds: 0, attempt: machine.attemptsWithoutProgress, reason: failure.summary)
+                default:
+                    break
+                }
+            }
+            return next
+        }
+
         var action = machine.handle(.start(resumeURL: job.resumeURL))
         while true {
             if stop.isRaised { throw .cancelled }
@@ -79,7 +96,7 @@ final class UploadSession {
             case .create:
                 let url: String
                 do { url = try client.create(endpoint: job.endpoint, length: job.length, metadata: job.metadata) }
-                catch { action = machine.handle(.failed(error)); continue }
+                catch { action = advance(.failed(error)); continue }
                 // Recorded before the first byte is sent, so a crash can resume this upload.
                 do { try observer?.uploadCreated(url: url) }
                 catch { throw TusFailure.notRecorded(error.description) }
@@ -112,11 +129,11 @@ final class UploadSession {
                 bytesSent += length  // on failure an upper bound: the request may have died part-way
                 let appended: TusClient.Appended
                 do { appended = try client.append(url: url, offset: offset, range: range, checksum: checksum) }
-                catch { action = machine.handle(.failed(error)); continue }
+                catch { action = advance(.failed(error)); continue }
                 do { try observer?.offsetConfirmed(appended.offset, of: job.length) }
                 catch { throw TusFailure.notRecorded(error.description) }
                 machine.chunkSize = ChunkSizing.next(
-                    current: machine.chunkSize, minimum: job.chunkSize, maximum: job.chunkSize * ChunkSizing.growthLimit,
+                    current: machine.chunkSize, minimum: job.chunkSize, maximum: job.maxChunkSize,
                     sentBytes: length, sendSeconds: appended.sendSeconds, waitSeconds: appended.waitSeconds)
                 event = .sent(newOffset: appended.offset)
 
@@ -138,7 +155,7 @@ final class UploadSession {
             case let .failed(failure):
                 throw failure
             }
-            action = machine.handle(event)
+            action = advance(event)
         }
     }
 }
