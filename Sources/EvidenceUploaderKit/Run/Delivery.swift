@@ -105,7 +105,7 @@ struct Delivery {
             let session = UploadSession(client: TusClient(connection: connection), job: job, retry: pipeline.retry,
                                         stop: pipeline.stop, observer: observer)
             logger.info(resumeURL == nil ? "upload started" : "upload resumed", metadata: [
-                "id": "\(item.id)", "endpoint": "\(item.endpoint)", "size": "\(item.size)",
+                "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(item.size)",
             ])
             result = try session.run()
         } catch let failure as TusFailure {
