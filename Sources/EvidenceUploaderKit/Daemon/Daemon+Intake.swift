@@ -1,0 +1,142 @@
+import Logging
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The daemon's intake: scanning and watching the drop folder, settling, admitting.
+extension Daemon {
+    // MARK: - Finding files
+
+    func scan(reason: String) {
+        lastScan = WallClock.monotonic()
+        guard let drop = currentDropFolder() else { return }
+        let result = drop.scan(manifestName: config.labels.manifest)
+        for problem in result.problems {
+            logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
+        }
+        for entry in result.unreadableNames {
+            _ = pipeline?.rejectUnreadableName(entry)
+        }
+        watcher?.watch(folders: result.folders)
+        let present = Set(result.files.map(\.path))
+        for path in settler.observations.keys where !present.contains(path) {
+            settler.forget(path)
+            session.board.forget(path)
+        }
+        let known = knownPaths()
+        for entry in result.files where !known.contains(entry.path) {
+            observe(entry)
+        }
+        checkManifest()
+        logger.debug("scanned", metadata: ["reason": "\(reason)", "files": "\(result.files.count)"])
+    }
+
+    func handleHints(now: Double) {
+        guard let watcher else { return }
+        let hints = watcher.drain()
+        guard !hints.isEmpty else { return }
+        var rescan: String? = nil
+        var files = Set<String>()
+        for hint in hints {
+            switch hint {
+            case let .rescan(reason): rescan = reason
+            case let .file(path):
+                // A name that is not UTF-8 arrives mangled: only a scan can reach it.
+                if path.unicodeScalars.contains("\u{FFFD}") { rescan = "a file with a name that is not valid text" }
+                files.insert(path)
+            }
+        }
+        if let rescan {
+            logger.info("rescanning the drop folder", metadata: ["because": "\(rescan)"])
+            scan(reason: rescan)
+            return
+        }
+        let known = knownPaths()
+        for path in files {
+            if path == config.labels.manifest { checkManifest(); continue }
+            if known.contains(path) { continue }
+            if let entry = pipeline?.drop.stat(path) ?? (try? DropFolder(path: config.folders.drop))?.stat(path) {
+                if !DropFolder.isIgnored(name: String(path.split(separator: "/").last ?? "")) { observe(entry) }
+            } else {
+                settler.forget(path)
+                session.board.forget(path)
+            }
+        }
+    }
+
+    func observe(_ entry: DropFolder.Entry) {
+        let now = WallClock.monotonic()
+        let isNew = settler.observations[entry.path] == nil
+        settler.observe(entry.path, size: entry.size, modified: entry.modified, now: now)
+        if isNew {
+            logger.info("discovered", metadata: ["file": "\(entry.path)", "size": "\(entry.size)"])
+        }
+        let changing = settler.observations[entry.path].map { $0.changes > 0 } ?? false
+        session.board.set(entry.path, state: .arriving, size: entry.size,
+                          message: changing ? "still being written" : "waiting \(DurationText.format(config.policy.settleTime)) for it to settle")
+    }
+
+    /// Files waiting to settle are looked at again every second: growing, finished, or gone.
+    func recheckSettling() {
+        guard let drop = pipeline?.drop else { return }
+        for path in settler.observations.keys {
+            if let entry = drop.stat(path) {
+                observe(entry)
+            } else {
+                settler.forget(path)
+                session.board.forget(path)
+            }
+        }
+    }
+
+    /// Paths already in the journal's queue or in flight: not observed again.
+    func knownPaths() -> Set<String> {
+        Set(session.journal.unfinished().map(\.relativePath))
+    }
+
+    func admitSettled(now: Double) {
+        guard let pipeline else { return }
+        if let until = stateFullUntil, now < until { return }
+        let admission = Admission(pipeline: pipeline)
+        for path in settler.ready(now: now) {
+            settler.forget(path)
+            logger.info("settled", metadata: ["file": "\(path)"])
+            switch admission.admit(path, active: workers.activeIDs) {
+            case let .queued(id), let .alreadyQueued(id):
+                if !pending.contains(id) && !workers.activeIDs.contains(id) { pending.append(id) }
+                deferredSince[path] = nil
+                if stateFullUntil != nil {
+                    stateFullUntil = nil
+                    session.board.setPaused(paused)
+                    logger.notice("the state folder has room again; taking new files")
+                }
+            case .rejected:
+                deferredSince[path] = nil
+            case let .deferred(reason):
+                // Still open for writing, or briefly unreadable: look again after another settle time.
+                if deferredSince[path] == nil {
+                    deferredSince[path] = now
+                    logger.info("not taken yet", metadata: ["file": "\(path)", "because": "\(reason)"])
+                }
+                if let entry = pipeline.drop.stat(path) {
+                    settler.observe(path, size: entry.size, modified: entry.modified, now: now)
+                    session.board.set(path, state: .arriving, size: entry.size, message: reason)
+                }
+            case let .stateFull(message):
+                // Nothing is lost: the file stays in the drop folder. Look again in 30 seconds.
+                if stateFullUntil == nil {
+                    logger.critical("the state folder is full: new files wait in the drop folder until space is freed", metadata: ["error": "\(message)"])
+                    session.board.setPaused("the state folder \(config.folders.state) is full: free some space")
+                }
+                stateFullUntil = now + 30
+                settler.observe(path, size: 0, modified: 0, now: now)
+                return
+            case let .journalFailure(message):
+                logger.critical("the journal cannot be written; stopping so the service manager can restart", metadata: ["error": "\(message)"])
+                journalFailure = message
+                signals.stop.raise()
+                return
+            }
+        }
+    }
+}
