@@ -113,7 +113,7 @@ def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "co
         if daemon is not None and daemon.proc.poll() is not None:
             pytest.fail(f"daemon exited ({daemon.proc.returncode}) while waiting for {what}\n{daemon.tail()}")
         if time.monotonic() >= deadline:
-            msg = f"timed out after {timeout:.0f}s waiting for {what}"
+            msg = f"timed out after {timeout:.0f}s waiting for {what() if callable(what) else what}"
             if daemon is not None:
                 msg += "\n" + daemon.tail()
             pytest.fail(msg)
@@ -123,7 +123,8 @@ def wait_until(predicate, timeout: float, interval: float = 0.2, what: str = "co
 def wait_delivered(centre: Centre, rels, timeout: float, daemon=None) -> None:
     rels = list(rels)
     wait_until(lambda: all(delivered(centre, r) for r in rels), timeout,
-               what=f"{len(rels)} deliveries (have {sum(delivered(centre, r) for r in rels)})", daemon=daemon)
+               what=lambda: f"{len(rels)} deliveries (have {sum(delivered(centre, r) for r in rels)}; missing "
+                            f"{[r for r in rels if not delivered(centre, r)][:5]})", daemon=daemon)
 
 
 def uploads_by_filename(portal: Portal) -> dict:

@@ -10,14 +10,20 @@ extension Daemon {
     func scan(reason: String) {
         lastScan = WallClock.monotonic()
         guard let drop = currentDropFolder() else { return }
-        let result = drop.scan(manifestName: config.labels.manifest)
+        var result = drop.scan(manifestName: config.labels.manifest)
+        // Folders that arrived since the last scan get their watches now; anything written into
+        // them between the walk and the watch is caught by walking once more.
+        var rounds = 0
+        while let watcher, watcher.watch(folders: result.folders) > 0, rounds < 3 {
+            result = drop.scan(manifestName: config.labels.manifest)
+            rounds += 1
+        }
         for problem in result.problems {
             logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
         }
         for entry in result.unreadableNames {
             _ = pipeline?.rejectUnreadableName(entry)
         }
-        watcher?.watch(folders: result.folders)
         let present = Set(result.files.map(\.path))
         for path in settler.observations.keys where !present.contains(path) {
             settler.forget(path)

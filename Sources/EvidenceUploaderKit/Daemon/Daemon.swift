@@ -98,7 +98,7 @@ public final class Daemon: @unchecked Sendable {
             handleHints(now: now)
             if config.folders.watch == .poll || watcher?.limitReached == true {
                 if now - lastScan >= Self.seconds(config.folders.pollInterval) { scan(reason: "poll") }
-            } else if now - lastScan >= 600 {
+            } else if now - lastScan >= 120 {
                 scan(reason: "periodic safety scan")
             }
             if now - lastRecheck >= 1 {

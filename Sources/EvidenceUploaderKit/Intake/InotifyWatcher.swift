@@ -48,8 +48,12 @@ final class InotifyWatcher: @unchecked Sendable {
     var limitReached: Bool { state.withLock { $0.limitReached } }
 
     /// (Re)creates watches on `folders` (relative paths, "" for the root), dropping the rest.
-    func watch(folders: [String]) {
+    /// Returns how many watches are new: a file that arrived in a new folder before its watch
+    /// existed is seen by neither, so the caller scans again when this is not 0.
+    @discardableResult
+    func watch(folders: [String]) -> Int {
         state.withLock { state in
+            var added = 0
             let wanted = Set(folders + [""])
             for (wd, path) in state.watches where !wanted.contains(path) {
                 inotify_rm_watch(fd, wd)
@@ -60,11 +64,13 @@ final class InotifyWatcher: @unchecked Sendable {
                 let full = folder.isEmpty ? root : root + "/" + folder
                 let wd = inotify_add_watch(fd, full, Self.fileMask)
                 if wd >= 0 {
+                    if state.watches[wd] == nil { added += 1 }
                     state.watches[wd] = folder
                 } else if errno == ENOSPC {
                     state.limitReached = true
                 }
             }
+            return added
         }
     }
 
