@@ -72,7 +72,7 @@ struct ConfigParsingTests {
         #expect(config.folders.uploaded == configRepositoryRoot + "/.work/demo/uploaded")
         #expect(config.folders.rejected == configRepositoryRoot + "/.work/demo/rejected")
         #expect(config.folders.state == configRepositoryRoot + "/.work/demo/state")
-        #expect(config.policy.settleTime == .zero)
+        #expect(config.policy.settleTime == .seconds(2))
         #expect(config.transfer.chunkSize == ByteSize(bytes: 8 << 20))
     }
 
