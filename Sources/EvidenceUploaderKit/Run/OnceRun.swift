@@ -47,8 +47,9 @@ public struct OnceRun {
             if pipeline.rejectUnreadableName(entry) { summary.rejected += 1 } else { summary.failed += 1 }
         }
         let admission = Admission(pipeline: pipeline)
+        var stateFull = false
         for entry in scan.files {
-            if stop.isRaised || summary.problems.contains(where: { $0.contains("is full") }) { break }
+            if stop.isRaised || stateFull { break }
             switch admission.admit(entry.path) {
             case let .queued(id), let .alreadyQueued(id):
                 if !queue.contains(id) { queue.append(id) }
@@ -61,6 +62,7 @@ public struct OnceRun {
                 logger.error("the state folder is full; files not yet recorded stay in the drop folder", metadata: ["error": "\(message)"])
                 summary.failed += 1
                 summary.problems.append(message)
+                stateFull = true
             case let .journalFailure(message):
                 throw EvidenceError(.journal, message)
             }
@@ -89,15 +91,18 @@ public struct OnceRun {
             }
         }
         pipeline.board.flush()
-        for outcome in outcomes.withLock({ $0 }) {
+        var journalFailure: String? = nil
+        for (index, outcome) in outcomes.withLock({ $0 }).enumerated() {
             switch outcome {
             case .delivered, .duplicate: summary.delivered += 1
             case .rejected: summary.rejected += 1
             case let .journalFailure(message):
                 summary.failed += 1
-                summary.problems.append(message)
+                journalFailure = message
             case .failed, .unauthorized: summary.failed += 1
-            case .superseded: break
+            case .superseded:
+                // Changed during its upload: still in the drop folder, so not delivered this time.
+                if let path = items[ids[index]]?.relativePath, pipeline.drop.stat(path) != nil { summary.failed += 1 }
             case .stopped, nil: summary.stopped += 1
             }
         }
@@ -105,7 +110,7 @@ public struct OnceRun {
             "delivered": "\(summary.delivered)", "rejected": "\(summary.rejected)",
             "failed": "\(summary.failed)", "stopped": "\(summary.stopped)",
         ])
-        if let message = summary.problems.first(where: { $0.contains("journal") }) {
+        if let message = journalFailure {
             throw EvidenceError(.journal, message)
         }
         return summary
