@@ -2,7 +2,8 @@
 // HeaderLineParser on raw lines, TusCapabilities, Upload-Metadata, base64, Location resolution;
 // plus ContentSniffer on the same bytes as a file head.
 // Built by scripts/fuzz with Transfer/HTTP/HTTPMessage.swift, Transfer/Tus/{Base64,TusCapabilities,
-// TusMetadata,URLResolution}.swift, Hashing/Digest.swift (CCrypto), Policy/ and Support/ (same module).
+// TusMetadata}.swift, Transfer/HTTP/{ParsedURL,Origin}.swift (CCurl's URL API), Hashing/Digest.swift
+// (CCrypto), Policy/ and Support/ (same module).
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {

@@ -15,8 +15,15 @@ public struct Config: Sendable, Equatable {
         public var caFile: String
         public var pinnedPublicKey: String
         public var proxy: String
+        /// Origins ("https://uploads.example.org") a portal may hand uploads to besides its own.
+        public var uploadOrigins: [String]
+        /// Whether the credentials go to `uploadOrigins` too (never by default).
+        public var sendCredentialsToUploadOrigins: Bool
         public init(url: String, largeFileURL: String = "", username: String = "", passwordFile: String = "",
-                    caFile: String = "", pinnedPublicKey: String = "", proxy: String = "") {
+                    caFile: String = "", pinnedPublicKey: String = "", proxy: String = "",
+                    uploadOrigins: [String] = [], sendCredentialsToUploadOrigins: Bool = false) {
+            self.uploadOrigins = uploadOrigins
+            self.sendCredentialsToUploadOrigins = sendCredentialsToUploadOrigins
             self.url = url
             self.largeFileURL = largeFileURL
             self.username = username

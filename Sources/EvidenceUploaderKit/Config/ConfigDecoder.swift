@@ -29,6 +29,9 @@ struct ConfigDecoder {
         portal.caFile = path("portal", "ca_file", portal.caFile, required: false)
         portal.pinnedPublicKey = string("portal", "pinned_public_key", portal.pinnedPublicKey) { ConfigValidation.pinnedKey($0) }
         portal.proxy = string("portal", "proxy", portal.proxy) { ConfigValidation.noControlCharacters($0) }
+        portal.uploadOrigins = strings("portal", "upload_origins") { ConfigValidation.origin($0) }
+        portal.sendCredentialsToUploadOrigins = boolean("portal", "send_credentials_to_upload_origins",
+                                                        portal.sendCredentialsToUploadOrigins)
         config.portal = portal
 
         var folders = config.folders
@@ -224,6 +227,37 @@ struct ConfigDecoder {
             report(found.line, section, key, "bad value \(found.value.debugQuoted): \(error.reason)", allowed: allowed)
             return fallback
         }
+    }
+
+    /// An array of strings, each checked; a bad one is reported and left out.
+    private mutating func strings(_ section: String, _ key: String, validate: (String) -> String?) -> [String] {
+        guard let entry = entry(section, key) else { return [] }
+        guard case .array(let items) = entry.value else {
+            report(entry.line, section, key, "expected an array of strings, got \(entry.value.typeName) \(entry.value.tomlText)")
+            return []
+        }
+        var values: [String] = []
+        for item in items {
+            guard case .string(let text) = item else {
+                report(entry.line, section, key, "expected strings, got \(item.typeName) \(item.tomlText)")
+                continue
+            }
+            if let problem = validate(text) {
+                report(entry.line, section, key, "\(text.debugQuoted) \(problem)")
+                continue
+            }
+            values.append(text)
+        }
+        return values
+    }
+
+    private mutating func boolean(_ section: String, _ key: String, _ fallback: Bool) -> Bool {
+        guard let entry = entry(section, key) else { return fallback }
+        guard case .boolean(let value) = entry.value else {
+            report(entry.line, section, key, "expected true or false, got \(entry.value.typeName) \(entry.value.tomlText)")
+            return fallback
+        }
+        return value
     }
 
     private mutating func integer(_ section: String, _ key: String, _ fallback: Int, range: ClosedRange<Int>) -> Int {

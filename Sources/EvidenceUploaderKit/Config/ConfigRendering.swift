@@ -12,6 +12,8 @@ extension Config {
                 "ca_file": .string(portal.caFile),
                 "pinned_public_key": .string(portal.pinnedPublicKey),
                 "proxy": .string(portal.proxy),
+                "upload_origins": .array(portal.uploadOrigins.map { .string($0) }),
+                "send_credentials_to_upload_origins": .boolean(portal.sendCredentialsToUploadOrigins),
             ],
             "folders": [
                 "drop": .string(folders.drop),

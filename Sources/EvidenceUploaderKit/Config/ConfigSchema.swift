@@ -17,6 +17,8 @@ enum ConfigSchema {
             Key(name: "ca_file", allowed: "\"\" or the path of a PEM CA bundle"),
             Key(name: "pinned_public_key", allowed: "\"\" or libcurl's \"sha256//<base64>\" form"),
             Key(name: "proxy", allowed: "\"\" (use https_proxy) or a proxy URL such as \"http://proxy:3128\""),
+            Key(name: "upload_origins", allowed: "an array of origins (scheme, host and optional port, no path) such as [\"https://uploads.example.org\"]: where the portal may send uploads besides its own origin"),
+            Key(name: "send_credentials_to_upload_origins", allowed: "true or false"),
         ]),
         ("folders", [
             Key(name: "drop", allowed: "a folder path"),

@@ -11,6 +11,17 @@ enum ConfigValidation {
         return bad ? "contains control characters" : nil
     }
 
+    /// The problem with `text` as an upload origin: a URL with nothing after the authority.
+    static func origin(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if let problem = url(text, optional: false) { return problem }
+        let rest = text.drop { $0 != ":" }.dropFirst(3)
+        if let slash = rest.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" }), rest[slash...] != "/" {
+            return "is not just an origin: leave out the path, such as \"https://uploads.example.org\""
+        }
+        return nil
+    }
+
     /// The problem with `text` as a portal URL (the caller puts the quoted value in front).
     static func url(_ text: String, optional: Bool) -> String? {
         if text.isEmpty { return optional ? nil : "is empty" }

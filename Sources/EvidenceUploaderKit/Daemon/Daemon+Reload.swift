@@ -69,7 +69,7 @@ extension Daemon {
         do {
             let manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
             pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: session.journal,
-                                    board: session.board, rateLimiter: session.rateLimiter, retry: session.retry,
+                                    board: session.board, rateLimiter: session.rateLimiter, requestLimits: session.requestLimits, retry: session.retry,
                                     stop: signals.stop, logger: logger, orphans: pipeline?.orphans ?? session.pipeline?.orphans ?? OrphanUploads())
         } catch {
             logger.error("manifest.csv cannot be used; new files wait until it is fixed", metadata: ["error": "\(error)"])

@@ -93,11 +93,15 @@ struct Delivery {
         ])
         // The endpoint of the config in force (a corrected portal URL applies on retry); a
         // resumed upload goes on at its own absolute URL.
-        let job = UploadJob(endpoint: pipeline.examiner.endpoint(forSize: item.size), fd: file.fd, length: file.size,
+        let endpoint = pipeline.examiner.endpoint(forSize: item.size)
+        let portal = ParsedURL.parse(endpoint)?.origin
+        let job = UploadJob(endpoint: endpoint, fd: file.fd, length: file.size,
                             metadata: metadata, chunkSize: pipeline.config.transfer.chunkSize.bytes,
                             maxChunkSize: pipeline.config.transfer.maxChunkSize.bytes,
-                            resumeURL: resumeURL, fileUnchanged: { file.isUnchanged() })
-        let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size, logger: logger)
+                            resumeURL: resumeURL, requestLimit: pipeline.requestLimits.limit(for: portal),
+                            fileUnchanged: { file.isUnchanged() })
+        let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size,
+                                        portal: portal, logger: logger)
         let started = WallClock.monotonic()
         let result: UploadResult
         do {
@@ -226,6 +230,9 @@ struct Delivery {
             let rejection = Rejection(code: "portal-too-large", message: "The portal will not accept a file this large (\(message)). Make the file smaller: compress it, trim it, or record at a lower resolution such as 720p, then drop it in again.")
             return pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id, inode: item.inode)
                 ? .rejected(rejection.code) : .failed(message, permanent: true)
+        case .untrustedLocation:
+            logger.error("the portal sent the upload to an origin that is not trusted; nothing was sent there and the file stays in the drop folder", metadata: ["reason": "\(failure.summary)"])
+            return .failed(failure.summary, permanent: true)
         case .tls, .transient:
             logger.error("upload failed; it will be tried again", metadata: ["reason": "\(failure.summary)"])
             return .failed(failure.summary, permanent: false)

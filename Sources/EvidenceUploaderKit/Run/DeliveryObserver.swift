@@ -8,12 +8,15 @@ final class DeliveryObserver: UploadObserver {
     private let path: String
     private let logger: Logger
     private let length: Int64
+    /// The portal's origin, under which a learned request limit is remembered.
+    private let portal: Origin?
     private var lastPercentStep: Int64 = 0
     private var lastLogTime = WallClock.monotonic()
     /// The journal error that stopped the upload, if one did.
     private(set) var journalError: EvidenceError? = nil
 
-    init(pipeline: Pipeline, id: UInt64, path: String, length: Int64, logger: Logger) {
+    init(pipeline: Pipeline, id: UInt64, path: String, length: Int64, portal: Origin?, logger: Logger) {
+        self.portal = portal
         self.pipeline = pipeline
         self.id = id
         self.path = path
@@ -62,6 +65,17 @@ final class DeliveryObserver: UploadObserver {
         pipeline.board.set(path, state: .retrying, size: length, message: "retrying in \(Int(seconds.rounded())) s: \(reason)")
         logger.warning("retrying", metadata: [
             "in": "\(ByteFormatting.fixed(seconds, 1))s", "attempt": "\(attempt)", "because": "\(reason)",
+        ])
+    }
+
+    func requestLimitLearned(_ limit: UploadStateMachine.RequestLimit, failedSize: Int64) {
+        pipeline.requestLimits.record(limit, for: portal)
+        if let portal {
+            pipeline.board.setRequestLimit(portal: portal.description, bytes: limit.bytes, reason: limit.reason.rawValue)
+        }
+        logger.warning("chunk size reduced; the upload goes on from the portal's offset", metadata: [
+            "from": "\(ByteFormatting.human(failedSize))", "to": "\(ByteFormatting.human(limit.bytes))",
+            "because": "\(limit.reason.rawValue)", "portal": "\(portal?.description ?? "")",
         ])
     }
 

@@ -15,9 +15,11 @@ public final class Pipeline: Sendable {
     let uploaded: FolderMover
     let rejected: FolderMover
     let orphans: OrphanUploads
+    /// What each portal was found to refuse per request; shared across reloads.
+    let requestLimits: RequestSizeLimits
 
     init(config: Config, password: PortalPassword?, drop: DropFolder, manifest: Manifest?, journal: Journal,
-         board: StatusBoard, rateLimiter: RateLimiter, retry: RetryPolicy, stop: StopSignal, logger: Logger,
+         board: StatusBoard, rateLimiter: RateLimiter, requestLimits: RequestSizeLimits, retry: RetryPolicy, stop: StopSignal, logger: Logger,
          orphans: OrphanUploads = OrphanUploads()) throws(EvidenceError) {
         self.config = config
         self.drop = drop
@@ -25,6 +27,9 @@ public final class Pipeline: Sendable {
         self.board = board
         self.examiner = try Examiner(config: config, manifest: manifest)
         var http = HTTPClientSettings()
+        http.origins = OriginPolicy(portalURLs: [config.portal.url, config.effectiveLargeFileURL],
+                                    uploadOrigins: config.portal.uploadOrigins,
+                                    credentialsToUploads: config.portal.sendCredentialsToUploadOrigins)
         if let password {
             http.username = config.portalUsername
             http.password = password.value
@@ -42,6 +47,7 @@ public final class Pipeline: Sendable {
         self.uploaded = FolderMover(destinationRoot: config.folders.uploaded)
         self.rejected = FolderMover(destinationRoot: config.folders.rejected)
         self.orphans = orphans
+        self.requestLimits = requestLimits
     }
 
     /// A file whose name is not valid UTF-8 cannot be labelled or named on the portal: it goes

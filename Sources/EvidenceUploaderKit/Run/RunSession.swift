@@ -11,6 +11,8 @@ struct RunSession {
     let journal: Journal
     let board: StatusBoard
     let rateLimiter: RateLimiter
+    /// Learned per portal for the daemon's life (across reloads).
+    let requestLimits = RequestSizeLimits()
     let retry: RetryPolicy
 
     static func start(config: Config, password: PortalPassword?, stop: StopSignal, logger: Logger,
@@ -40,12 +42,12 @@ struct RunSession {
             return session
         }
         var pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
-                                    board: board, rateLimiter: limiter, retry: retry, stop: stop, logger: logger)
+                                    board: board, rateLimiter: limiter, requestLimits: session.requestLimits, retry: retry, stop: stop, logger: logger)
         if !report.orphanUploadURLs.isEmpty {
             // Damage took some files' records: ask the portal what it holds for them.
             let orphans = OrphanUploads.discover(urls: report.orphanUploadURLs, http: pipeline.http, logger: logger)
             pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
-                                    board: board, rateLimiter: limiter, retry: retry, stop: stop, logger: logger,
+                                    board: board, rateLimiter: limiter, requestLimits: session.requestLimits, retry: retry, stop: stop, logger: logger,
                                     orphans: orphans)
         }
         session.pipeline = pipeline

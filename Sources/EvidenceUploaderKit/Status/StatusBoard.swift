@@ -10,6 +10,7 @@ public final class StatusBoard: Sendable {
         var counts = StatusSnapshot.Totals()
         var paused: String? = nil
         var rateLimit: Int64? = nil
+        var requestLimits: [String: StatusSnapshot.RequestLimit] = [:]
         var dirty = true
         var rates: [String: (bytes: Int64, time: Double, rate: Double)] = [:]
     }
@@ -104,6 +105,13 @@ public final class StatusBoard: Sendable {
         }
     }
 
+    func setRequestLimit(portal: String, bytes: Int64, reason: String) {
+        board.withLock { b in
+            b.requestLimits[portal] = StatusSnapshot.RequestLimit(portal: portal, maxRequestBytes: bytes, reason: reason)
+            b.dirty = true
+        }
+    }
+
     public func snapshot() -> StatusSnapshot {
         board.withLock { b in
             var totals = b.counts
@@ -113,7 +121,8 @@ public final class StatusBoard: Sendable {
             totals.bytesPerSecond = b.items.values.compactMap(\.bytesPerSecond).reduce(0, +)
             let active = b.items.values.sorted { ($0.since, $0.path) < ($1.since, $1.path) }
             return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
-                                  rateLimitBytesPerSecond: b.rateLimit, items: active + b.finished.reversed(), totals: totals)
+                                  rateLimitBytesPerSecond: b.rateLimit, items: active + b.finished.reversed(), totals: totals,
+                                  requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal })
         }
     }
 

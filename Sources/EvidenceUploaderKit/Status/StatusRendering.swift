@@ -12,6 +12,9 @@ public enum StatusRendering {
         if let limit = s.rateLimitBytesPerSecond, limit > 0 {
             lines.append("rate limit: \(ByteFormatting.rate(bytesPerSecond: Double(limit)))")
         }
+        for limit in s.requestLimits ?? [] {
+            lines.append("portal \(limit.portal) takes at most \(ByteFormatting.human(limit.maxRequestBytes)) per request (\(limit.reason)); chunks are sent no larger")
+        }
         lines.append("")
         if s.items.isEmpty {
             lines.append("nothing in the queue")

@@ -30,6 +30,13 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public var bytesPerSecond: Double = 0
     }
 
+    /// A portal that refused requests above a size: chunks to it are sent no larger.
+    public struct RequestLimit: Codable, Sendable, Equatable {
+        public var portal: String
+        public var maxRequestBytes: Int64
+        public var reason: String
+    }
+
     public var pid: Int32
     public var startedAt: Int64
     public var updatedAt: Int64
@@ -38,4 +45,6 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var rateLimitBytesPerSecond: Int64?
     public var items: [Item]
     public var totals: Totals
+    /// Learned this run; absent in status files of older versions.
+    public var requestLimits: [RequestLimit]? = nil
 }

@@ -5,11 +5,11 @@ import Glibc
 #endif
 
 /// One libcurl easy handle, reused for every request of one upload so the connection (and its
-/// TLS session) is kept. Not thread-safe: one transfer thread owns it. This is the only file
-/// that speaks libcurl; nothing libcurl leaks out of it.
+/// TLS session) is kept. Not thread-safe: one transfer thread owns it. With `ParsedURL` the only
+/// file that speaks libcurl; nothing libcurl leaks out of it.
 final class CurlConnection {
     private let handle: UnsafeMutableRawPointer
-    private let settings: HTTPClientSettings
+    let settings: HTTPClientSettings
     private var errorBuffer = [CChar](repeating: 0, count: Int(CURL_ERROR_SIZE) + 1)
 
     /// Called on the transfer thread with the body bytes sent so far in the current request;
@@ -30,6 +30,16 @@ final class CurlConnection {
     /// Sends one request and waits for its response. HTTP error statuses are responses, not
     /// errors: the caller reads the code. Throws only when no response arrived.
     func perform(_ request: HTTPRequest) throws(TransportError) -> HTTPResponse {
+        // Trust is decided here, for every request: nothing goes to an origin the config did not
+        // name, and the credentials only to the origins allowed to see them.
+        guard let target = ParsedURL.parse(request.url) else {
+            throw TransportError(kind: .refusedOrigin, message: "not an http(s) URL libcurl can use", bytesSent: 0)
+        }
+        guard !target.hasUserInfo, settings.origins.mayContact(target.origin) else {
+            throw TransportError(kind: .refusedOrigin, message: "\(target.origin) is not the portal's origin nor an allowed upload origin",
+                                 bytesSent: 0)
+        }
+        let authenticate = settings.origins.mayAuthenticate(target.origin)
         let context = RequestContext(body: request.body, onProgress: onProgress,
                                      rateLimiter: settings.rateLimiter, stop: settings.stop,
                                      stallSeconds: Double(settings.lowSpeedTimeSeconds))
@@ -40,7 +50,7 @@ final class CurlConnection {
 
         let code: CURLcode = withExtendedLifetime(context) {
             let userdata = Unmanaged.passUnretained(context).toOpaque()
-            applyCommonOptions()
+            applyCommonOptions(authenticate: authenticate)
             setString(CURLOPT_URL, request.url)
             setPointer(CURLOPT_HEADERDATA, userdata)
             evu_setopt_data_callback(handle, CURLOPT_HEADERFUNCTION, curlHeaderCallback)
@@ -84,7 +94,7 @@ final class CurlConnection {
         }
 
         if code != CURLE_OK {
-            throw transportError(code, context: context, url: request.url)
+            throw transportError(code, context: context, origin: target.origin)
         }
         var status = 0
         evu_getinfo_long(handle, CURLINFO_RESPONSE_CODE, &status)
@@ -96,7 +106,7 @@ final class CurlConnection {
         return response
     }
 
-    private func applyCommonOptions() {
+    private func applyCommonOptions(authenticate: Bool) {
         setLong(CURLOPT_NOSIGNAL, 1)
         setLong(CURLOPT_SSL_VERIFYPEER, 1)
         setLong(CURLOPT_SSL_VERIFYHOST, 2)
@@ -113,14 +123,14 @@ final class CurlConnection {
         }
         if let pin = settings.pinnedPublicKey, !pin.isEmpty { setString(CURLOPT_PINNEDPUBLICKEY, pin) }
         if let proxy = settings.proxy, !proxy.isEmpty { setString(CURLOPT_PROXY, proxy) }
-        if let username = settings.username, let password = settings.password {
+        if authenticate, let username = settings.username, let password = settings.password {
             setLong(CURLOPT_HTTPAUTH, 1)  // CURLAUTH_BASIC, a macro Swift cannot import
             setString(CURLOPT_USERNAME, username)
             setString(CURLOPT_PASSWORD, password)
         }
     }
 
-    private func transportError(_ code: CURLcode, context: RequestContext, url: String) -> TransportError {
+    private func transportError(_ code: CURLcode, context: RequestContext, origin: Origin) -> TransportError {
         let detail = errorBuffer.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
         let message = detail.isEmpty ? String(cString: curl_easy_strerror(code)) : detail
         let kind: TransportError.Kind
@@ -138,15 +148,8 @@ final class CurlConnection {
         default: kind = .network
         }
         let readFailure = context.readError.map { ": \($0)" } ?? ""
-        let prefix = kind == .tls ? "host \(Self.host(of: url)): " : ""
+        let prefix = kind == .tls ? "host \(origin.host):\(origin.port): " : ""
         return TransportError(kind: kind, message: prefix + message + readFailure, bytesSent: context.bodySent)
-    }
-
-    /// "portal.example.org:443" from "https://portal.example.org:443/files/x", for messages.
-    static func host(of url: String) -> String {
-        guard let schemeEnd = url.firstRange(of: "://") else { return url }
-        let rest = url[schemeEnd.upperBound...]
-        return String(rest.prefix { $0 != "/" && $0 != "?" && $0 != "#" })
     }
 
     @discardableResult private func setLong(_ option: CURLoption, _ value: Int) -> CURLcode {

@@ -1,5 +1,7 @@
 /// What every request of one client shares: credentials, TLS, proxy, stall detection, rate cap.
 struct HTTPClientSettings: Sendable {
+    /// Which origins may be contacted, and which may see the credentials.
+    var origins: OriginPolicy = .anyOrigin
     var username: String? = nil
     var password: String? = nil
     /// Extra CA bundle, added to the system's; verification is always on.

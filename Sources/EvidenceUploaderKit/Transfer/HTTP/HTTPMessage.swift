@@ -36,7 +36,11 @@ struct HTTPResponse: Sendable {
 
 /// How one request went wrong below HTTP: the link, the name, TLS, a stall, a cancellation.
 struct TransportError: Error, Sendable, CustomStringConvertible {
-    enum Kind: Sendable, Equatable { case network, timeout, tls, cancelled, local }
+    enum Kind: Sendable, Equatable {
+        case network, timeout, tls, cancelled, local
+        /// Not sent: the URL's origin is not one the config trusts.
+        case refusedOrigin
+    }
     let kind: Kind
     let message: String
     /// Bytes of the request body that libcurl had sent when it failed.

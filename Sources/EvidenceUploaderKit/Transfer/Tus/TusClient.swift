@@ -41,7 +41,13 @@ final class TusClient {
         guard location.utf8.allSatisfy({ $0 >= 0x20 && $0 != 0x7F }), location.utf8.count <= 4096 else {
             throw TusFailure.protocolViolation("Location header is not a usable URL")
         }
-        return URLResolution.resolve(location, against: endpoint)
+        guard let creation = ParsedURL.parse(endpoint), let upload = ParsedURL.resolve(location, against: endpoint) else {
+            throw TusFailure.protocolViolation("Location header is not a usable URL")
+        }
+        if let refusal = connection.settings.origins.refusal(of: upload, createdAt: creation) {
+            throw TusFailure.untrustedLocation(refusal)
+        }
+        return upload.text
     }
 
     /// HEAD: where the server stands. Its offset is the truth.
@@ -56,7 +62,7 @@ final class TusClient {
         guard response.status == 200 || response.status == 204 else {
             throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
         }
-        guard let offsetText = response[header: "upload-offset"], let offset = Int64(offsetText), offset >= 0 else {
+        guard let offset = response[header: "upload-offset"].flatMap(Self.offset) else {
             throw TusFailure.protocolViolation("HEAD answer without a valid Upload-Offset")
         }
         return (offset, response[header: "upload-length"].flatMap { Int64($0) },
@@ -84,7 +90,7 @@ final class TusClient {
         guard response.status == 204 || response.status == 200 else {
             throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
         }
-        guard let text = response[header: "upload-offset"], let newOffset = Int64(text) else {
+        guard let newOffset = response[header: "upload-offset"].flatMap(Self.offset) else {
             throw TusFailure.protocolViolation("PATCH answer without a valid Upload-Offset")
         }
         return Appended(offset: newOffset, sendSeconds: response.sendSeconds, waitSeconds: response.waitSeconds)
@@ -96,6 +102,12 @@ final class TusClient {
         guard response.status == 204 || response.status == 200 || response.status == 404 || response.status == 410 else {
             throw TusFailure.from(status: response.status, response: response, onUploadURL: true)
         }
+    }
+
+    /// An `Upload-Offset` value: ASCII digits only (no sign, no spaces), within Int64.
+    static func offset(_ text: String) -> Int64? {
+        guard !text.isEmpty, text.utf8.count <= 19, text.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }) else { return nil }
+        return Int64(text)
     }
 
     private func send(_ request: HTTPRequest) throws(TusFailure) -> HTTPResponse {

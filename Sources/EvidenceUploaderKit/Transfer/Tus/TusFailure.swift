@@ -10,8 +10,14 @@ enum TusFailure: Error, Sendable, Equatable {
     case checksumMismatch
     /// 401 or 403: the password or the account is wrong.
     case unauthorized(status: Int)
-    /// 413, or larger than the server's Tus-Max-Size.
+    /// 413 to the creation POST, or larger than the server's Tus-Max-Size: the file is too large.
     case tooLarge(String)
+    /// 413 to a PATCH: the request body was over what the portal (or a proxy before it) takes.
+    /// Says nothing about the file: send smaller chunks.
+    case bodyTooLarge
+    /// The portal pointed the upload at an origin the config does not trust: nothing was sent
+    /// there. An operator's matter (config or portal), never the exams officer's.
+    case untrustedLocation(String)
     /// The certificate could not be verified, or the pin did not match.
     case tls(String)
     /// The server answered something the protocol does not allow.
@@ -40,6 +46,8 @@ enum TusFailure: Error, Sendable, Equatable {
         case .checksumMismatch: return "the portal received a chunk whose checksum did not match (460)"
         case let .unauthorized(status): return "the portal refused the centre's credentials (\(status)): check the centre number and password"
         case let .tooLarge(message): return message
+        case .bodyTooLarge: return "the portal refused a chunk as too large (413)"
+        case let .untrustedLocation(message): return message
         case let .tls(message): return "the portal's certificate could not be verified: \(message)"
         case let .protocolViolation(message): return "the portal answered outside the tus protocol: \(message)"
         case let .refused(status, message): return "the portal refused the upload (\(status))\(message.isEmpty ? "" : ": \(message)")"
@@ -57,6 +65,7 @@ enum TusFailure: Error, Sendable, Equatable {
         case 401, 403: return .unauthorized(status: status)
         case 404 where onUploadURL, 410 where onUploadURL: return .uploadGone(status: status)
         case 409: return .offsetConflict
+        case 413 where onUploadURL: return .bodyTooLarge
         case 413: return .tooLarge("the portal said the file is too large (413)")
         case 460: return .checksumMismatch
         case 408, 423, 425, 429, 500...599:
@@ -72,6 +81,7 @@ enum TusFailure: Error, Sendable, Equatable {
         case .tls: return .tls(error.message)
         case .local: return .localRead(error.message)
         case .network, .timeout: return .transient(error.message, retryAfterSeconds: nil)
+        case .refusedOrigin: return .untrustedLocation("refused to contact \(error.message)")
         }
     }
 }

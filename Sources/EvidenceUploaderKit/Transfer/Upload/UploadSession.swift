@@ -9,6 +9,8 @@ struct UploadJob: Sendable {
     var maxChunkSize: Int64
     /// The upload URL the journal remembers, if any: resume there (after asking the server).
     var resumeURL: String?
+    /// What this portal was already found to refuse per request (this daemon's life).
+    var requestLimit: UploadStateMachine.RequestLimit? = nil
     /// Asked before every PATCH: false when the file changed, so a mixed upload is never completed.
     var fileUnchanged: @Sendable () -> Bool = { true }
 }
@@ -28,6 +30,8 @@ protocol UploadObserver: AnyObject {
     func retrying(inSeconds seconds: Double, attempt: Int, reason: String)
     /// A stray or stale upload was abandoned.
     func abandoned(url: String)
+    /// Chunks were made smaller: the portal refuses (or drops) requests of the failed size.
+    func requestLimitLearned(_ limit: UploadStateMachine.RequestLimit, failedSize: Int64)
 }
 
 struct UploadResult: Sendable {
@@ -57,10 +61,12 @@ final class UploadSession {
     }
 
     func run() throws(TusFailure) -> UploadResult {
-        var machine = UploadStateMachine(length: job.length, chunkSize: job.chunkSize, retry: retry)
+        var machine = UploadStateMachine(length: job.length, chunkSize: job.chunkSize, retry: retry,
+                                         requestLimit: job.requestLimit)
         var bytesSent: Int64 = 0
         var resumedFrom: Int64? = nil
         var chunkBase: Int64 = 0
+        var lastSentLength: Int64 = 0
         let stop = self.stop
         let observer = self.observer
         client.onProgress = { sentInChunk in
@@ -72,7 +78,11 @@ final class UploadSession {
         /// The machine's next action; a failure that is retried at once (a 409, a lost upload)
         /// is still worth a line for the operator.
         func advance(_ event: UploadStateMachine.Event) -> UploadStateMachine.Action {
+            let limitBefore = machine.requestLimit
             let next = machine.handle(event)
+            if let limit = machine.requestLimit, limit != limitBefore {
+                observer?.requestLimitLearned(limit, failedSize: lastSentLength)
+            }
             if case let .failed(failure) = event {
                 switch next {
                 case .probe, .create:
@@ -117,6 +127,7 @@ final class UploadSession {
             case let .send(url, offset, length):
                 guard job.fileUnchanged() else { throw .fileChanged }
                 chunkBase = offset
+                lastSentLength = length
                 let range = HTTPRequest.FileRange(fd: job.fd, offset: offset, length: length)
                 var checksum: (Digest.Algorithm, [UInt8])? = nil
                 if let algorithm = machine.capabilities?.checksumAlgorithm {
@@ -132,8 +143,9 @@ final class UploadSession {
                 catch { action = advance(.failed(error)); continue }
                 do { try observer?.offsetConfirmed(appended.offset, of: job.length) }
                 catch { throw TusFailure.notRecorded(error.description) }
+                let ceiling = min(job.maxChunkSize, machine.requestLimit?.bytes ?? job.maxChunkSize)
                 machine.chunkSize = ChunkSizing.next(
-                    current: machine.chunkSize, minimum: job.chunkSize, maximum: job.maxChunkSize,
+                    current: machine.chunkSize, minimum: min(job.chunkSize, ceiling), maximum: ceiling,
                     sentBytes: length, sendSeconds: appended.sendSeconds, waitSeconds: appended.waitSeconds)
                 event = .sent(newOffset: appended.offset)
 

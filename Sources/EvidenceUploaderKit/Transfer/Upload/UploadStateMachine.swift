@@ -35,9 +35,28 @@ struct UploadStateMachine: Sendable {
         case idle, discovering, creating, probing, sending, terminating, waiting, done
     }
 
+    /// The most one request may carry, learned from a portal that refused larger ones.
+    struct RequestLimit: Sendable, Equatable {
+        enum Reason: String, Sendable, Equatable {
+            /// The portal (or a proxy before it) answered 413 to a chunk.
+            case refused = "the portal refused a chunk as too large (413)"
+            /// The same chunk failed repeatedly at the same offset (a proxy that resets large bodies).
+            case resets = "the same chunk failed repeatedly at the same offset"
+        }
+        var bytes: Int64
+        var reason: Reason
+    }
+
+    /// Requests are never made smaller than this, whatever a portal refuses.
+    static let smallestChunk: Int64 = 64 << 10
+    /// Failures of one chunk at one offset after which it is sent smaller.
+    static let failuresBeforeShrinking = 2
+
     let length: Int64
-    /// The size of the next PATCH; the session may grow it (`ChunkSizing`).
+    /// The size of the next PATCH; the session may grow it (`ChunkSizing`), up to `requestLimit`.
     var chunkSize: Int64
+    /// Set (and lowered) when a chunk is refused as too large or keeps failing at one offset.
+    private(set) var requestLimit: RequestLimit?
     let retry: RetryPolicy
     private(set) var capabilities: TusCapabilities? = nil
     private(set) var uploadURL: String? = nil
@@ -47,11 +66,14 @@ struct UploadStateMachine: Sendable {
     private var phase: Phase = .idle
     private var afterWait: Action? = nil
     private var abandonedURL: String? = nil
+    /// The last chunk sent: its offset and size, and how often it failed there in a row.
+    private var lastSend: (offset: Int64, size: Int64, failures: Int)? = nil
 
-    init(length: Int64, chunkSize: Int64, retry: RetryPolicy) {
+    init(length: Int64, chunkSize: Int64, retry: RetryPolicy, requestLimit: RequestLimit? = nil) {
         precondition(chunkSize > 0)
         self.length = length
-        self.chunkSize = chunkSize
+        self.requestLimit = requestLimit
+        self.chunkSize = requestLimit.map { min(chunkSize, max($0.bytes, Self.smallestChunk)) } ?? chunkSize
         self.retry = retry
     }
 
@@ -116,7 +138,22 @@ struct UploadStateMachine: Sendable {
     private mutating func nextChunk(url: String) -> Action {
         if confirmedOffset == length { return enter(.finished(url: url)) }
         let size = min(chunkSize, length - confirmedOffset)
+        if lastSend?.offset != confirmedOffset { lastSend = (confirmedOffset, size, 0) }
+        lastSend?.size = size
         return enter(.send(url: url, offset: confirmedOffset, length: size))
+    }
+
+    /// Halves the chunk that failed (never below `smallestChunk`) and remembers the limit;
+    /// false when it is already as small as it goes.
+    private mutating func shrink(_ reason: RequestLimit.Reason) -> Bool {
+        guard let failed = lastSend?.size, failed > Self.smallestChunk else { return false }
+        let smaller = max(Self.smallestChunk, failed / 2)
+        chunkSize = min(chunkSize, smaller)
+        requestLimit = RequestLimit(bytes: min(smaller, requestLimit?.bytes ?? smaller), reason: reason)
+        lastSend?.failures = 0
+        // A new way of sending, not another try of the old one.
+        attemptsWithoutProgress = 0
+        return true
     }
 
     private mutating func abandon(_ url: String) -> Action {
@@ -131,8 +168,24 @@ struct UploadStateMachine: Sendable {
     private mutating func failure(_ failure: TusFailure) -> Action {
         let phaseNow = phase
         switch failure {
-        case .unauthorized, .tooLarge, .tls, .localRead, .notRecorded, .fileChanged, .cancelled:
+        case .untrustedLocation where phaseNow == .probing || phaseNow == .terminating:
+            // An upload the journal knows on an origin no longer trusted (the portal's URL was
+            // changed): never contacted; a new upload starts at the portal in force.
+            uploadURL = nil
+            confirmedOffset = 0
+            return enter(.create)
+        case .unauthorized, .tooLarge, .tls, .localRead, .notRecorded, .fileChanged, .cancelled, .untrustedLocation:
             return enter(.failed(failure))
+        case .bodyTooLarge where phaseNow == .sending:
+            // Says nothing about the file: send less per request, from the portal's offset.
+            if let url = uploadURL, shrink(.refused) { return enter(.probe(url: url)) }
+        case .transient where phaseNow == .sending:
+            // A proxy that resets a body over its limit instead of answering 413 looks like a
+            // dropped link; the same chunk failing at the same offset again is the tell.
+            lastSend?.failures += 1
+            if let failures = lastSend?.failures, failures >= Self.failuresBeforeShrinking {
+                _ = shrink(.resets)
+            }
         case .refused where phaseNow == .creating:
             return enter(.failed(failure))
         case .refused where phaseNow == .discovering, .protocolViolation where phaseNow == .discovering:
