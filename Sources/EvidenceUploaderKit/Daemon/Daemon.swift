@@ -119,7 +119,7 @@ public final class Daemon: @unchecked Sendable {
             startTransfers(now: now)
             if now - lastStatus >= 1 {
                 lastStatus = now
-                session.board.flush()
+                session.board.flush(logger: logger)
                 notifier.status(statusLine())
                 maybeCompact()
                 applyRateSchedule()
@@ -136,7 +136,7 @@ public final class Daemon: @unchecked Sendable {
             if case .journalFailure = outcome { continue }
             _ = handle(outcome, id: id)
         }
-        session.board.flush()
+        session.board.flush(logger: logger)
         if let journalFailure {
             throw EvidenceError(.journal, journalFailure)
         }

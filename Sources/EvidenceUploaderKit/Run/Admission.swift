@@ -1,4 +1,5 @@
 import CLinuxShim
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -48,7 +49,12 @@ struct Admission {
                 return .alreadyQueued(existing.id)
             }
             // Replaced under the same name: the old item is superseded (Delivery terminates its upload).
-            _ = try? pipeline.journal.append(.abandoned(id: existing.id, reason: "replaced by a new file with the same name"))
+            // Not recorded = not replaced: the new file waits, and is looked at again later.
+            do {
+                try pipeline.journal.append(.abandoned(id: existing.id, reason: "replaced by a new file with the same name"))
+            } catch {
+                return recordingFailed(error, logger: logger)
+            }
             logger.notice("file replaced before its upload finished; starting again with the new one")
         }
         let acceptance: Examination.Acceptance
@@ -75,10 +81,14 @@ struct Admission {
             ])
             return .queued(id)
         } catch {
-            if error.code == .stateFull { return .stateFull(error.description) }
-            logger.error("cannot record the file in the journal", metadata: ["error": "\(error)"])
-            return .journalFailure(error.description)
+            return recordingFailed(error, logger: logger)
         }
+    }
+
+    private func recordingFailed(_ error: EvidenceError, logger: Logger) -> Result {
+        if error.code == .stateFull { return .stateFull(error.description) }
+        logger.error("cannot record the file in the journal", metadata: ["error": "\(error)"])
+        return .journalFailure(error.description)
     }
 }
 

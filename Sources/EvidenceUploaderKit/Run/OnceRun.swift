@@ -90,7 +90,7 @@ public struct OnceRun {
                 outcomes.withLock { $0[index] = outcome }
             }
         }
-        pipeline.board.flush()
+        pipeline.board.flush(logger: pipeline.logger)
         var journalFailure: String? = nil
         for (index, outcome) in outcomes.withLock({ $0 }).enumerated() {
             switch outcome {

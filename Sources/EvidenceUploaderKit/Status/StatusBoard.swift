@@ -1,4 +1,5 @@
 import Foundation
+import Logging
 import Synchronization
 
 /// The daemon's live view of every item, shared by the loop and the transfer threads, and
@@ -12,6 +13,8 @@ public final class StatusBoard: Sendable {
         var rateLimit: Int64? = nil
         var requestLimits: [String: StatusSnapshot.RequestLimit] = [:]
         var dirty = true
+        /// The last write failure, said once (and its end), not every second.
+        var writeFailure: String? = nil
         var rates: [String: (bytes: Int64, time: Double, rate: Double)] = [:]
     }
 
@@ -126,8 +129,9 @@ public final class StatusBoard: Sendable {
         }
     }
 
-    /// Writes status.json if anything changed since the last write.
-    public func flush() {
+    /// Writes status.json if anything changed since the last write. A failed write (a full
+    /// state folder) is logged once, kept dirty and tried again at the next flush.
+    func flush(logger: Logger) {
         let changed = board.withLock { b -> Bool in
             defer { b.dirty = false }
             return b.dirty
@@ -135,8 +139,24 @@ public final class StatusBoard: Sendable {
         guard changed else { return }
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys]
-        guard let data = try? encoder.encode(snapshot()) else { return }
-        try? AtomicFile.write(Array(data), to: path, mode: 0o644, durable: false)
+        var failure: String? = nil
+        do {
+            try AtomicFile.write(Array(try encoder.encode(snapshot())), to: path, mode: 0o644, durable: false)
+        } catch {
+            failure = "\(error)"
+        }
+        let previous = board.withLock { b -> String? in
+            defer { b.writeFailure = failure }
+            if failure != nil { b.dirty = true }
+            return b.writeFailure
+        }
+        if let failure, failure != previous {
+            logger.warning("cannot write the status file; `status` shows older news until it can", metadata: [
+                "path": "\(path)", "error": "\(failure)",
+            ])
+        } else if failure == nil, previous != nil {
+            logger.notice("the status file is written again", metadata: ["path": "\(path)"])
+        }
     }
 
     public static func read(stateDirectory: String) throws(EvidenceError) -> StatusSnapshot {
