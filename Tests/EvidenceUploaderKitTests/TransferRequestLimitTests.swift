@@ -79,6 +79,25 @@ struct TransferRequestLimitTests {
         #expect(machine.requestLimit == nil)
     }
 
+    @Test("a PATCH answer claiming more than was sent is not believed")
+    func claimedTooMuch() {
+        var machine = Self.started()
+        #expect(machine.handle(.created(url: Self.url)) == .send(url: Self.url, offset: 0, length: 256 * Self.kib))
+        #expect(machine.handle(.sent(newOffset: 1 << 20)) == .backoff(
+            attempt: 1, retryAfterSeconds: nil,
+            reason: "the portal answered outside the tus protocol: PATCH answered offset 1048576 after 262144 bytes sent at 0"))
+        #expect(machine.handle(.waited) == .probe(url: Self.url))
+        #expect(machine.handle(.probed(offset: 256 * Self.kib, length: 1 << 20)) == .send(url: Self.url, offset: 256 * Self.kib, length: 256 * Self.kib))
+    }
+
+    @Test("plain http is for loopback: all of 127.0.0.0/8", arguments: [
+        ("127.0.0.1", true), ("127.0.0.2", true), ("127.255.10.3", true), ("localhost", true), ("[::1]", true),
+        ("128.0.0.1", false), ("127.0.0", false), ("127.0.0.1.evil.example", false), ("127.0.0.256", false), ("127.example", false),
+    ])
+    func loopback(_ host: String, _ expected: Bool) {
+        #expect(ConfigValidation.isLoopback(host) == expected)
+    }
+
     @Test("a known limit caps the first chunk")
     func knownLimit() {
         var machine = Self.started(chunk: 8 << 20, limit: .init(bytes: 512 << 10, reason: .refused))

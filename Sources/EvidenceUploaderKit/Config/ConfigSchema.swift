@@ -52,7 +52,7 @@ enum ConfigSchema {
         ]),
     ]
 
-    static let urlAllowed = "an https:// URL such as \"https://portal.example.org/files/\" (http:// only to 127.0.0.1, localhost or [::1])"
+    static let urlAllowed = "an https:// URL such as \"https://portal.example.org/files/\" (http:// only to a loopback address: 127.0.0.0/8, localhost or [::1])"
 
     static func key(_ section: String, _ name: String) -> Key? {
         sections.first { $0.name == section }?.keys.first { $0.name == name }

@@ -50,7 +50,11 @@ enum ConfigValidation {
     }
 
     static func isLoopback(_ host: String) -> Bool {
-        host == "localhost" || host == "[::1]" || host == "127.0.0.1"
+        if host == "localhost" || host == "[::1]" { return true }
+        // 127.0.0.0/8: four decimal parts, the first 127.
+        let parts = host.split(separator: ".", omittingEmptySubsequences: false)
+        return parts.count == 4 && parts[0] == "127"
+            && parts.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
     }
 
     static func pinnedKey(_ text: String) -> String? {

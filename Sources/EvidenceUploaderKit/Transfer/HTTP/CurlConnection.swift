@@ -145,6 +145,10 @@ final class CurlConnection {
              CURLE_SSL_CACERT_BADFILE, CURLE_SSL_PINNEDPUBKEYNOTMATCH, CURLE_SSL_ISSUER_ERROR:
             kind = .tls
         case CURLE_READ_ERROR: kind = .local
+        case CURLE_OUT_OF_MEMORY:
+            // What libcurl answers to a response header past its limit, too.
+            return TransportError(kind: .network, message: "the portal's answer could not be read: a header too large (over libcurl's limit), or memory ran out",
+                                  bytesSent: context.bodySent)
         default: kind = .network
         }
         let readFailure = context.readError.map { ": \($0)" } ?? ""

@@ -118,6 +118,10 @@ struct UploadStateMachine: Sendable {
                 // A server that does not move forward, or moves beyond the end: ask again.
                 return failure(.protocolViolation("PATCH answered offset \(newOffset) after \(confirmedOffset)"))
             }
+            if let sent = lastSend, sent.offset == confirmedOffset, newOffset > sent.offset + sent.size {
+                // It cannot hold bytes it was never sent: believing it would deliver a short copy.
+                return failure(.protocolViolation("PATCH answered offset \(newOffset) after \(sent.size) bytes sent at \(sent.offset)"))
+            }
             confirmedOffset = newOffset
             attemptsWithoutProgress = 0
             return nextChunk(url: url)
