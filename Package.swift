@@ -2,7 +2,8 @@
 import PackageDescription
 
 // C stays at the edge: one system-library target per C library, one small C target of
-// typed wrappers for libcurl's variadic calls. Only EvidenceUploaderKit imports them.
+// typed wrappers for libcurl's variadic calls. Only EvidenceUploaderKit imports them; the
+// decisions (UploaderCore) import nothing at all.
 let package = Package(
     name: "evidence-uploader",
     platforms: [.macOS(.v13)],
@@ -22,9 +23,12 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
         .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
+        // The pure core: no C, no Glibc, no clock reads. The compiler keeps I/O out of it.
+        .target(name: "UploaderCore", path: "Sources/UploaderCore"),
         .target(
             name: "EvidenceUploaderKit",
             dependencies: [
+                "UploaderCore",
                 "CCurl", "CCurlShim", "CLinuxShim", "CCrypto", "CZlib",
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -38,6 +42,11 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/evidence-uploader"
+        ),
+        .testTarget(
+            name: "UploaderCoreTests",
+            dependencies: ["UploaderCore"],
+            path: "Tests/UploaderCoreTests"
         ),
         .testTarget(
             name: "EvidenceUploaderKitTests",

@@ -30,7 +30,7 @@ struct RunCommand: ParsableCommand {
             let watcher = SignalWatcher(signals: signals, logger: logger)
             defer { withExtendedLifetime(watcher) {} }
             if once {
-                let summary = try OnceRun(config: config, password: password, stop: signals.stop, logger: logger).run()
+                let summary = try OnceRun(config: config, password: password, signals: signals, logger: logger).run()
                 if !summary.succeeded { throw ExitCode(1) }
             } else {
                 try Daemon(configPath: options.config, config: config, password: password, logger: logger,

@@ -550,8 +550,9 @@ def test_status_during_a_transfer_and_retry_failed(workdir, portal, daemons, bin
     assert re.search(r"uploading\s+\[[#.]{20}\]\s+\d+%", text.stdout), text.stdout
     assert r in text.stdout and "candidate 6001" in text.stdout, text.stdout
 
+    # Nothing has failed: `retry --failed` says so and exits non-zero (it did nothing).
     retry = cli(binary, "retry", "--failed", "--config", centre.config)
-    assert retry.returncode == 0, retry.stdout + retry.stderr
+    assert retry.returncode != 0 and "nothing to retry" in retry.stderr, retry.stdout + retry.stderr
 
     wait_delivered(centre, [r], 60, daemon=d)
     assert_on_server_once(portal, expected)

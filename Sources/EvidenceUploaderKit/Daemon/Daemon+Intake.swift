@@ -1,4 +1,5 @@
 import Logging
+import UploaderCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -102,47 +103,12 @@ extension Daemon {
 
     func admitSettled(now: Double) {
         guard let pipeline else { return }
-        if let until = stateFullUntil, now < until { return }
         let admission = Admission(pipeline: pipeline)
         for path in settler.ready(now: now) {
+            guard scheduler.admitsNewFiles(now: self.now) else { return }
             settler.forget(path)
             logger.info("settled", metadata: ["file": "\(path)"])
-            switch admission.admit(path, active: workers.activeIDs) {
-            case let .queued(id), let .alreadyQueued(id):
-                if !pending.contains(id) && !workers.activeIDs.contains(id) { pending.append(id) }
-                deferredSince[path] = nil
-                if stateFullUntil != nil {
-                    stateFullUntil = nil
-                    session.board.setPaused(paused)
-                    logger.notice("the state folder has room again; taking new files")
-                }
-            case .rejected:
-                deferredSince[path] = nil
-            case let .deferred(reason):
-                // Still open for writing, or briefly unreadable: look again after another settle time.
-                if deferredSince[path] == nil {
-                    deferredSince[path] = now
-                    logger.info("not taken yet", metadata: ["file": "\(path)", "because": "\(reason)"])
-                }
-                if let entry = pipeline.drop.stat(path) {
-                    settler.observe(path, size: entry.size, modified: entry.modified, now: now)
-                    session.board.set(path, state: .arriving, size: entry.size, message: reason)
-                }
-            case let .stateFull(message):
-                // Nothing is lost: the file stays in the drop folder. Look again in 30 seconds.
-                if stateFullUntil == nil {
-                    logger.critical("the state folder is full: new files wait in the drop folder until space is freed", metadata: ["error": "\(message)"])
-                    session.board.setPaused("the state folder \(config.folders.state) is full: free some space")
-                }
-                stateFullUntil = now + 30
-                settler.observe(path, size: 0, modified: 0, now: now)
-                return
-            case let .journalFailure(message):
-                logger.critical("the journal cannot be written; stopping so the service manager can restart", metadata: ["error": "\(message)"])
-                journalFailure = message
-                signals.stop.raise()
-                return
-            }
+            perform(scheduler.handle(.admitted(path: path, admission.admit(path, active: workers.activeIDs)), now: self.now))
         }
     }
 }

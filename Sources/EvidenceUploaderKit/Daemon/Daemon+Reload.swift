@@ -1,4 +1,5 @@
 import Logging
+import UploaderCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -33,9 +34,9 @@ extension Daemon {
         applyRateSchedule()
         rebuildPipeline()
         credentialStamp = credentialFingerprint()
-        if paused != nil {
-            paused = nil
-            session.board.setPaused(nil)
+        let resumed = scheduler.handle(.credentialsChanged, now: now)
+        if !resumed.isEmpty {
+            perform(resumed)
             logger.notice("uploads resumed after the reload")
         }
         notifier.ready(status: statusLine())
@@ -58,7 +59,7 @@ extension Daemon {
         if dropMissing || pipeline != nil {
             logger.notice("the drop folder was made again; watching the new one", metadata: ["folder": "\(config.folders.drop)"])
         }
-        if dropMissing { session.board.setPaused(paused) }
+        if dropMissing { session.board.setPaused(scheduler.paused) }
         dropMissing = false
         rebuildPipeline(drop: drop)
         return drop
@@ -87,8 +88,8 @@ extension Daemon {
     }
 
     /// While paused for a refused password: a changed credential or password file resumes.
-    func checkCredentials(now: Double) {
-        lastCredentialCheck = now
+    func checkCredentials() {
+        lastCredentialCheck = WallClock.monotonic()
         let fingerprint = credentialFingerprint()
         guard fingerprint != credentialStamp else { return }
         credentialStamp = fingerprint
@@ -99,8 +100,7 @@ extension Daemon {
             return
         }
         rebuildPipeline()
-        paused = nil
-        session.board.setPaused(nil)
+        perform(scheduler.handle(.credentialsChanged, now: now))
         logger.notice("the password changed; uploads resumed")
     }
 
@@ -146,7 +146,7 @@ extension Daemon {
         let snapshot = session.board.snapshot()
         let uploading = snapshot.items.filter { $0.state == .uploading }
         var parts: [String] = []
-        if let paused { parts.append("PAUSED: \(paused)") }
+        if let paused = scheduler.paused { parts.append("PAUSED: \(paused)") }
         if !uploading.isEmpty {
             let percents = uploading.map { $0.size > 0 ? "\($0.done * 100 / $0.size)%" : "0%" }.joined(separator: ", ")
             parts.append("\(uploading.count) uploading (\(percents))")

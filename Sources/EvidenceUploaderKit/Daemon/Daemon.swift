@@ -1,14 +1,22 @@
 import Dispatch
 import Logging
 import Synchronization
+import UploaderCore
 #if canImport(Glibc)
 import Glibc
 #endif
 
-/// `run`: the long-running service. Watches the drop folder (inotify, or polling for network
-/// file systems), lets files settle, admits them, keeps `parallel_uploads` transfers going,
-/// retries forever on transient failures, pauses on a refused password, reloads on SIGHUP,
-/// keeps `status.json` current, and stops within seconds on SIGTERM with everything resumable.
+/// The one driver of `run` and `run --once`. It feeds what happens (files found and settled,
+/// transfers ended, `retry` requests, signals, time) to the `Scheduler`, which decides, and
+/// performs the scheduler's actions. As a service (`run`) it also watches the drop folder
+/// (inotify, or polling for network file systems), lets files settle, reloads on SIGHUP, keeps
+/// `status.json` current and stops within seconds on SIGTERM with everything resumable. With
+/// `--once` it takes what is in the drop folder now, without settling, and ends when the
+/// scheduler says everything was tried.
+///
+/// `@unchecked Sendable`: every mutable property is touched only by the thread that calls
+/// `run()`; transfer threads reach it only through `TransferWorkers` and `signals`, which are
+/// themselves thread-safe.
 public final class Daemon: @unchecked Sendable {
     public struct Signals: Sendable {
         public let stop: StopSignal
@@ -21,6 +29,15 @@ public final class Daemon: @unchecked Sendable {
         }
     }
 
+    /// The service retries for ever, backing off up to five minutes; `--once` gives up on an
+    /// upload after eight failures without progress.
+    static func retryPolicy(_ mode: Scheduler.Mode) -> RetryPolicy {
+        switch mode {
+        case .daemon: return RetryPolicy(initialDelaySeconds: 1, multiplier: 2, maxDelaySeconds: 300, maxAttemptsWithoutProgress: nil)
+        case .once: return RetryPolicy()
+        }
+    }
+
     var config: Config
     let configPath: String
     var password: PortalPassword?
@@ -28,55 +45,58 @@ public final class Daemon: @unchecked Sendable {
     let signals: Signals
     let notifier: SystemdNotifier
     let environment: [String: String]
+    let mode: Scheduler.Mode
 
     var session: RunSession!
     var pipeline: Pipeline?
     var watcher: InotifyWatcher?
     var workers: TransferWorkers
     var settler: Settler
-    var pending: [UInt64] = []
-    var notBefore: [UInt64: Double] = [:]
-    var failed: [UInt64: String] = [:]
-    var paused: String?
+    var scheduler: Scheduler
+    let clockStart = ContinuousClock.now
     var lastScan = -Double.infinity
     var lastStatus = 0.0
     var lastRecheck = 0.0
     var lastCredentialCheck = 0.0
+    var lastDropCheck = 0.0
     var credentialStamp: String = ""
     var manifestStamp: String = ""
-    var deferredSince: [String: Double] = [:]
     var lastAppliedRate: Int64? = nil
     var dropMissing = false
-    /// While the state folder is full: no admissions before this time.
-    var stateFullUntil: Double? = nil
     /// Set when the journal can no longer be trusted: the loop ends and `run` throws.
     var journalFailure: String? = nil
-    var lastDropCheck = 0.0
+    /// `--once`: the scheduler said everything was tried.
+    var finishedAll = false
+    /// `--once`: what stands between the run and exit status 0 besides the items.
+    var problems: [String] = []
 
     public init(configPath: String, config: Config, password: PortalPassword?, logger: Logger,
-                signals: Signals, environment: [String: String]) {
+                signals: Signals, environment: [String: String], mode: Scheduler.Mode = .daemon) {
         self.configPath = configPath
         self.config = config
         self.password = password
         self.logger = logger
         self.signals = signals
         self.environment = environment
-        self.notifier = SystemdNotifier(environment: environment)
+        self.mode = mode
+        self.notifier = SystemdNotifier(environment: mode == .daemon ? environment : [:])
         self.workers = TransferWorkers(wake: signals.wake)
         self.settler = Settler(settleTime: Self.seconds(config.policy.settleTime))
+        self.scheduler = Scheduler(settings: .init(mode: mode, parallelUploads: config.transfer.parallelUploads))
     }
 
     static func seconds(_ d: Duration) -> Double {
         Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
+    /// The scheduler's clock: time since this driver started.
+    var now: Duration { ContinuousClock.now - clockStart }
+
     /// Runs until SIGTERM/SIGINT. Throws when it cannot start, or when the journal can no longer
     /// be trusted (the service manager restarts it).
     public func run() throws(EvidenceError) {
-        let retry = RetryPolicy(initialDelaySeconds: 1, multiplier: 2, maxDelaySeconds: 300, maxAttemptsWithoutProgress: nil)
-        session = try RunSession.start(config: config, password: password, stop: signals.stop, logger: logger, retry: retry)
-        pipeline = session.pipeline
-        pending = session.recovered
+        precondition(mode == .daemon)
+        try start()
         manifestStamp = stamp(config.folders.drop + "/" + config.labels.manifest)
         credentialStamp = credentialFingerprint()
         applyRateSchedule()
@@ -92,8 +112,7 @@ public final class Daemon: @unchecked Sendable {
         ])
         notifier.ready(status: statusLine())
 
-        while !signals.stop.isRaised {
-            let now = WallClock.monotonic()
+        loop { now in
             if signals.reload.isRaised { reload() }
             handleHints(now: now)
             if config.folders.watch == .poll || watcher?.limitReached == true {
@@ -110,111 +129,253 @@ public final class Daemon: @unchecked Sendable {
                 if dropMissing || pipeline?.drop.isStillAtItsPath() == false { scan(reason: "the drop folder changed") }
             }
             admitSettled(now: now)
-            for (id, outcome) in workers.collect() {
-                if let failure = handle(outcome, id: id) { journalFailure = failure }
-            }
-            if journalFailure != nil { break }
             handleRequests()
-            if paused != nil && now - lastCredentialCheck >= 5 { checkCredentials(now: now) }
-            startTransfers(now: now)
-            if now - lastStatus >= 1 {
-                lastStatus = now
+        } everySecond: {
+            if scheduler.paused != nil && WallClock.monotonic() - lastCredentialCheck >= 5 { checkCredentials() }
+            notifier.status(statusLine())
+            maybeCompact()
+            applyRateSchedule()
+        }
+        try finish()
+        logger.notice("stopped")
+    }
+
+    /// `run --once`: what the journal left unfinished, then everything in the drop folder now,
+    /// `parallel_uploads` at a time; returns when all were tried.
+    public func runOnce() throws(EvidenceError) -> OnceRun.Summary {
+        precondition(mode == .once)
+        try start()
+        var summary = OnceRun.Summary()
+        guard let pipeline else {
+            summary.problems.append(session.problem ?? "cannot start")
+            return summary
+        }
+        let scan = pipeline.drop.scan(manifestName: config.labels.manifest)
+        for problem in scan.problems {
+            logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
+        }
+        problems += scan.problems
+        logger.info("scanned drop folder", metadata: ["files": "\(scan.files.count)", "folder": "\(config.folders.drop)"])
+        for entry in scan.unreadableNames {
+            perform(scheduler.handle(.admitted(path: entry.readablePath, pipeline.rejectUnreadableName(entry)
+                ? .rejected : .deferred("could not move it to rejected/")), now: now))
+        }
+        let admission = Admission(pipeline: pipeline)
+        for entry in scan.files where scheduler.admitsNewFiles(now: now) && !signals.stop.isRaised {
+            perform(scheduler.handle(.admitted(path: entry.path, admission.admit(entry.path)), now: now))
+        }
+        loop { _ in } everySecond: {}
+        try finish()
+        let tally = scheduler.tally
+        summary.delivered = tally.delivered
+        summary.rejected = tally.rejected
+        summary.failed = tally.failed
+        summary.stopped = tally.stopped
+        summary.problems += problems
+        logger.info("run finished", metadata: [
+            "delivered": "\(summary.delivered)", "rejected": "\(summary.rejected)",
+            "failed": "\(summary.failed)", "stopped": "\(summary.stopped)",
+        ])
+        return summary
+    }
+
+    private func start() throws(EvidenceError) {
+        session = try RunSession.start(config: config, password: password, stop: signals.stop, logger: logger,
+                                       retry: Self.retryPolicy(mode))
+        pipeline = session.pipeline
+        _ = scheduler.handle(.recovered(session.recovered), now: now)
+    }
+
+    /// The loop both modes share: transfers ended, transfers to start, the status each second.
+    private func loop(_ intake: (Double) -> Void, everySecond: () -> Void) {
+        while !signals.stop.isRaised && !finishedAll {
+            let wallNow = WallClock.monotonic()
+            intake(wallNow)
+            for (id, outcome) in workers.collect() {
+                perform(scheduler.handle(.finished(id: id, outcome), now: now))
+            }
+            if journalFailure != nil || finishedAll { break }
+            if pipeline != nil { perform(scheduler.handle(.tick, now: now)) }
+            if wallNow - lastStatus >= 1 {
+                lastStatus = wallNow
                 session.board.flush(logger: logger)
-                notifier.status(statusLine())
-                maybeCompact()
-                applyRateSchedule()
+                everySecond()
             }
             notifier.watchdog()
+            if finishedAll { break }
             _ = signals.wake.wait(timeout: .now() + .milliseconds(250))
         }
+    }
 
-        logger.notice("stopping: letting transfers end where they can resume")
+    /// Stops what still runs (it ends where it can resume), records how it ended.
+    private func finish() throws(EvidenceError) {
+        if mode == .daemon { logger.notice("stopping: letting transfers end where they can resume") }
         notifier.stopping()
+        _ = scheduler.handle(.stop, now: now)
         signals.stop.raise()
         watcher?.shutdown()
         for (id, outcome) in workers.waitForAll(timeoutSeconds: 4) {
-            if case .journalFailure = outcome { continue }
-            _ = handle(outcome, id: id)
+            if case .journalFailure = outcome, journalFailure != nil { continue }
+            perform(scheduler.handle(.finished(id: id, outcome), now: now))
+        }
+        if mode == .once, !finishedAll {
+            // Stopped before everything was tried: what is still queued counts as stopped.
+            perform(scheduler.handle(.tick, now: now))
         }
         session.board.flush(logger: logger)
         if let journalFailure {
             throw EvidenceError(.journal, journalFailure)
         }
-        logger.notice("stopped")
     }
 
-    // MARK: - Transfers
+    // MARK: - The scheduler's actions
 
-    func startTransfers(now: Double) {
-        guard let pipeline, paused == nil else { return }
-        var index = 0
-        while workers.count < config.transfer.parallelUploads && index < pending.count {
-            let id = pending[index]
-            if let at = notBefore[id], at > now { index += 1; continue }
-            pending.remove(at: index)
-            notBefore[id] = nil
-            guard let item = session.journal.item(id: id), !item.state.isFinished else { continue }
+    func perform(_ actions: [Scheduler.Action]) {
+        for action in actions { perform(action) }
+    }
+
+    private func perform(_ action: Scheduler.Action) {
+        switch action {
+        case let .start(id):
+            guard let pipeline, let item = session.journal.item(id: id), !item.state.isFinished else {
+                perform(scheduler.handle(.withdrawn(id), now: now))
+                return
+            }
             workers.start(item, pipeline: pipeline)
-        }
-    }
 
-    /// Returns a message when the journal failed (the daemon must stop).
-    func handle(_ outcome: Delivery.Outcome, id: UInt64) -> String? {
-        let item = session.journal.item(id: id)
-        let path = item?.relativePath ?? "#\(id)"
-        switch outcome {
-        case .delivered, .duplicate, .rejected:
-            failed[id] = nil
-        case .superseded:
-            failed[id] = nil
-            // The file changed or was replaced: look at it again as a new arrival.
-            if let item, let entry = pipeline?.drop.stat(item.relativePath) { observe(entry) }
-        case let .failed(reason, permanent):
-            if permanent {
-                failed[id] = reason
-                session.board.set(path, state: .failed, size: item?.size ?? 0, message: reason + " (run `evidence-uploader retry \(id)` after fixing it)")
+        case let .show(id, state):
+            let item = session.journal.item(id: id)
+            let path = item?.relativePath ?? "#\(id)"
+            let size = item?.size ?? 0
+            switch state {
+            case .queued:
+                session.board.set(path, state: .queued, size: size, labels: item?.labels, id: id)
+            case let .failed(reason):
+                session.board.set(path, state: .failed, size: size,
+                                  message: reason + (mode == .daemon ? " (run `evidence-uploader retry \(id)` after fixing it)" : ""))
+            case let .retrying(message):
+                session.board.set(path, state: .retrying, size: size, message: message)
+            case .paused:
+                session.board.set(path, state: .paused, size: size, message: "waiting for a working password")
+            }
+
+        case let .pauseAll(reason):
+            guard mode == .daemon else { return }
+            lastCredentialCheck = WallClock.monotonic()
+            logger.critical("all uploads paused: the portal refused the centre's credentials; fix the password (or portal.username) and reload with `systemctl reload evidence-uploader`", metadata: ["reason": "\(reason)"])
+            session.board.setPaused("the portal refused the centre's credentials: check the password, then reload")
+
+        case .resumeAll:
+            session.board.setPaused(nil)
+
+        case let .lookAgain(id):
+            guard let item = session.journal.item(id: id), let entry = pipeline?.drop.stat(item.relativePath) else { return }
+            if mode == .daemon {
+                observe(entry)
             } else {
-                notBefore[id] = WallClock.monotonic() + 60
-                pending.append(id)
-                session.board.set(path, state: .retrying, size: item?.size ?? 0, message: "\(reason); trying again in 60 s")
+                scheduler.countNotDelivered()
             }
-        case let .unauthorized(reason):
-            if paused == nil {
-                paused = reason
-                lastCredentialCheck = WallClock.monotonic()
-                logger.critical("all uploads paused: the portal refused the centre's credentials; fix the password (or portal.username) and reload with `systemctl reload evidence-uploader`", metadata: ["reason": "\(reason)"])
-                session.board.setPaused("the portal refused the centre's credentials: check the password, then reload")
+
+        case let .admitLater(path, reason, firstTime):
+            if mode == .once {
+                logger.warning("not taken this time", metadata: ["file": "\(path)", "reason": "\(reason)"])
+                return
             }
-            pending.insert(id, at: 0)
-            session.board.set(path, state: .paused, size: item?.size ?? 0, message: "waiting for a working password")
-        case .stopped:
-            if !signals.stop.isRaised { pending.insert(id, at: 0) }
-        case let .journalFailure(message):
-            logger.critical("the journal cannot be written; stopping so the service manager can restart", metadata: ["error": "\(message)"])
-            return message
+            // Still open for writing, or briefly unreadable: look again after another settle time.
+            if firstTime { logger.info("not taken yet", metadata: ["file": "\(path)", "because": "\(reason)"]) }
+            if let entry = pipeline?.drop.stat(path) {
+                settler.observe(path, size: entry.size, modified: entry.modified, now: WallClock.monotonic())
+                session.board.set(path, state: .arriving, size: entry.size, message: reason)
+            }
+
+        case let .holdAdmissions(reason):
+            if mode == .once {
+                logger.error("the state folder is full; files not yet recorded stay in the drop folder", metadata: ["error": "\(reason)"])
+                problems.append(reason)
+                return
+            }
+            // Nothing is lost: the file stays in the drop folder; it is looked at again later.
+            logger.critical("the state folder is full: new files wait in the drop folder until space is freed", metadata: ["error": "\(reason)"])
+            session.board.setPaused("the state folder \(config.folders.state) is full: free some space")
+
+        case .resumeAdmissions:
+            session.board.setPaused(scheduler.paused)
+            logger.notice("the state folder has room again; taking new files")
+
+        case let .stopProcess(reason):
+            logger.critical("the journal cannot be written; stopping so the service manager can restart", metadata: ["error": "\(reason)"])
+            journalFailure = reason
+            signals.stop.raise()
+
+        case .stopTransfers:
+            signals.stop.raise()
+
+        case let .retryAnswered(answer):
+            switch answer {
+            case let .queued(ids):
+                for id in ids {
+                    logger.info("queued again on request", metadata: ["id": "\(id)", "file": "\(session.journal.item(id: id)?.relativePath ?? "")"])
+                }
+            case let .alreadyQueued(id):
+                logger.info("retry asked for an item that is being uploaded now", metadata: ["id": "\(id)"])
+            case let .alreadyDelivered(id), let .notFound(id):
+                logger.warning("retry asked for an item that is not waiting", metadata: ["id": "\(id)"])
+            case .nothingFailed:
+                logger.info("retry asked for failed items; none failed")
+            }
+
+        case .finishedAll:
+            finishedAll = true
         }
-        return nil
     }
 
     func handleRequests() {
-        for request in ControlRequests.take(stateDirectory: config.folders.state) {
-            let ids: [UInt64]
+        for (request, token) in ControlRequests.take(stateDirectory: config.folders.state) {
+            let actions: [Scheduler.Action]
             switch request {
-            case let .retry(id): ids = [id]
-            case .retryFailed: ids = Array(failed.keys).sorted()
-            }
-            for id in ids {
-                guard let item = session.journal.item(id: id), !item.state.isFinished else {
-                    logger.warning("retry asked for an item that is not waiting", metadata: ["id": "\(id)"])
-                    continue
+            case let .retry(id):
+                let known: Scheduler.RetryTarget
+                if let item = session.journal.item(id: id) {
+                    known = item.state.isFinished ? .finished(path: item.relativePath) : .waiting(path: item.relativePath)
+                } else {
+                    known = .unknown
                 }
-                failed[id] = nil
-                notBefore[id] = nil
-                if !pending.contains(id) && !workers.activeIDs.contains(id) { pending.append(id) }
-                session.board.set(item.relativePath, state: .queued, size: item.size, labels: item.labels, id: id)
-                logger.info("queued again on request", metadata: ["id": "\(id)", "file": "\(item.relativePath)"])
+                actions = scheduler.handle(.retryRequested(id: id, known: known), now: now)
+            case .retryFailed:
+                actions = scheduler.handle(.retryFailedRequested, now: now)
+            }
+            perform(actions)
+            guard let token else { continue }
+            for case let .retryAnswered(answer) in actions {
+                do {
+                    try ControlRequests.answer(reply(to: answer), token: token, stateDirectory: config.folders.state)
+                } catch {
+                    logger.warning("cannot answer a retry request", metadata: ["error": "\(error)"])
+                }
             }
         }
     }
 
+    /// What `retry` prints: what happened, in words.
+    private func reply(to answer: Scheduler.RetryAnswer) -> ControlRequests.Answer {
+        func named(_ id: UInt64) -> String {
+            session.journal.item(id: id).map { "item #\(id) (\($0.relativePath.debugQuoted))" } ?? "item #\(id)"
+        }
+        switch answer {
+        case let .queued(ids):
+            return .init(done: true, message: ids.count == 1 ? "queued \(named(ids[0])) again"
+                         : "queued \(ids.count) failed items again: " + ids.map { "#\($0)" }.joined(separator: ", "))
+        case let .alreadyQueued(id):
+            return .init(done: false, message: "\(named(id)) is being uploaded now: nothing to retry")
+        case let .alreadyDelivered(id):
+            let state = session.journal.item(id: id)?.state
+            let word = state == .rejected ? "rejected (see its reason in the rejected folder)"
+                : state == .abandoned ? "withdrawn (the file changed or was removed)" : "delivered"
+            return .init(done: false, message: "\(named(id)) was already \(word): nothing to retry")
+        case let .notFound(id):
+            return .init(done: false, message: "there is no item #\(id): `evidence-uploader status` shows the numbers")
+        case .nothingFailed:
+            return .init(done: false, message: "no item has failed: nothing to retry")
+        }
+    }
 }

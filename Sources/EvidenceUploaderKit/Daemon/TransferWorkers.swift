@@ -1,5 +1,6 @@
 import Dispatch
 import Synchronization
+import UploaderCore
 
 /// The uploads running now, one OS thread each (they block in libcurl), and the outcomes
 /// they hand back to the daemon's loop.

@@ -11,6 +11,12 @@ public struct UploadPolicy: Sendable {
         self.maxFileSize = maxFileSize
     }
 
+    /// The one route rule: up to the standard limit (inclusive) the standard upload, above it
+    /// the large-file upload.
+    public func route(forSize size: Int64) -> UploadRoute {
+        size <= standardUploadLimit ? .standard : .largeFile
+    }
+
     /// Rules, in order: empty files are rejected; a name that claims video must hold video; a video
     /// (recognised by its bytes, whatever its name) may be at most `maxVideoSize`, any other file at
     /// most `maxFileSize`. Accepted files up to `standardUploadLimit` take the standard route,
@@ -26,7 +32,6 @@ public struct UploadPolicy: Sendable {
         } else if size > maxFileSize {
             return .reject(.fileTooLarge(size: size, limit: maxFileSize))
         }
-        let route: UploadRoute = size <= standardUploadLimit ? .standard : .largeFile
-        return .accept(route: route, kind: kind, fileType: ContentSniffer.mimeType(of: kind, fileName: fileName))
+        return .accept(route: route(forSize: size), kind: kind, fileType: ContentSniffer.mimeType(of: kind, fileName: fileName))
     }
 }

@@ -1,5 +1,6 @@
 import CLinuxShim
 import Logging
+import UploaderCore
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -7,19 +8,7 @@ import Glibc
 /// Takes a settled file into the queue: safe open, checks, and a `discovered` record in the
 /// journal; or rejects it to `rejected/` with its reason.
 struct Admission {
-    enum Result: Sendable, Equatable {
-        case queued(UInt64)
-        /// The same file is already in the journal, unfinished.
-        case alreadyQueued(UInt64)
-        case rejected
-        /// Not now: still open for writing, vanished, unreadable for a passing reason, no room
-        /// in the state folder.
-        case deferred(String)
-        /// The state folder is full: nothing new can be recorded until space is freed.
-        case stateFull(String)
-        /// The journal can no longer be trusted: the process must stop.
-        case journalFailure(String)
-    }
+    typealias Result = AdmissionResult
 
     let pipeline: Pipeline
 

@@ -1,24 +1,11 @@
 import Logging
+import UploaderCore
 
 /// Takes one journaled item from the queue to `uploaded/`: hash, upload (resuming where the
 /// portal stands), confirm, move, receipt; each step recorded in the journal before it is
 /// relied on. Blocking: runs on a transfer thread.
 struct Delivery {
-    enum Outcome: Sendable, Equatable {
-        case delivered(String)
-        /// The same content with the same labels had been delivered before: not sent again.
-        case duplicate(String)
-        case rejected(String)
-        /// Stays in the drop folder; `permanent` ones wait for `retry` (or a restart).
-        case failed(String, permanent: Bool)
-        /// The portal refused the credentials: every upload should pause.
-        case unauthorized(String)
-        /// The item no longer matches a file (changed, replaced, removed): nothing to do.
-        case superseded(String)
-        case stopped
-        /// The journal cannot be written: the process must stop.
-        case journalFailure(String)
-    }
+    typealias Outcome = DeliveryOutcome
 
     let pipeline: Pipeline
 
@@ -211,7 +198,7 @@ struct Delivery {
 
     private func receipt(_ item: JournalItem, destination: String, seconds: Double, duplicateOf: String?, at time: Int64) -> String {
         let parts = destination.split(separator: "/")
-        let route: UploadRoute = item.size <= pipeline.config.policy.standardUploadLimit.bytes ? .standard : .largeFile
+        let route = pipeline.examiner.route(forSize: item.size)
         return Notes.receipt(.init(
             fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
             labels: item.labels, size: item.size, fileType: item.fileType, route: route,

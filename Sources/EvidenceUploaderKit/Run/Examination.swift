@@ -29,10 +29,16 @@ public struct Examiner: Sendable {
         largeFileEndpoint = config.effectiveLargeFileURL
     }
 
-    /// The endpoint for a file of this size under the config in force.
-    func endpoint(forSize size: Int64) -> String {
-        size <= policy.standardUploadLimit ? standardEndpoint : largeFileEndpoint
+    /// The route of a file of this size under the config in force.
+    func route(forSize size: Int64) -> UploadRoute { policy.route(forSize: size) }
+
+    /// The endpoint of a route under the config in force.
+    func endpoint(for route: UploadRoute) -> String {
+        route == .standard ? standardEndpoint : largeFileEndpoint
     }
+
+    /// The endpoint for a file of this size under the config in force.
+    func endpoint(forSize size: Int64) -> String { endpoint(for: route(forSize: size)) }
 
     public func examine(_ file: EvidenceFile, relativePath: String) throws(EvidenceError) -> Examination {
         let head = try file.head(ContentSniffer.headLength)
@@ -45,7 +51,7 @@ public struct Examiner: Sendable {
                 return .rejected(rejection)
             case let .success(labels):
                 return .accepted(.init(route: route, kind: kind, fileType: fileType, labels: labels,
-                                       endpoint: route == .standard ? standardEndpoint : largeFileEndpoint))
+                                       endpoint: endpoint(for: route)))
             }
         }
     }

@@ -38,6 +38,22 @@ enum AtomicFile {
     }
 
     /// The folder a path is in: "." for a bare name, "/" for a name at the root.
+    /// A small file's whole text (at most `limit` bytes), for files written with `write`.
+    static func read(_ path: String, limit: Int = 64 << 10) throws(SystemCallError) -> String {
+        let fd = try syscall("open", path: path) { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
+        defer { close(fd) }
+        var bytes = [UInt8](repeating: 0, count: limit)
+        var count = 0
+        while count < limit {
+            let got = try syscall("read", path: path) {
+                bytes.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + count, limit - count) }
+            }
+            if got == 0 { break }
+            count += got
+        }
+        return String(decoding: bytes.prefix(count), as: UTF8.self)
+    }
+
     static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])

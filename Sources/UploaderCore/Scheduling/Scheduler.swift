@@ -1,0 +1,318 @@
+/// Which queued item is uploaded when, and what each outcome means: retry later, wait for
+/// `retry`, pause everything, look at the file again, stop. One plain state machine serves
+/// `run` and `run --once`: events in, actions out, no clock (the driver passes `now`), no I/O.
+///
+/// Each rule is stated here once: "pause on 401", "a transient failure is tried again in a
+/// minute (the daemon) or counted (once)", "a full state folder holds new files back", "a
+/// journal that cannot be written stops the process".
+public struct Scheduler: Sendable {
+    public enum Mode: Sendable, Equatable {
+        /// The service: failures are retried, a refused password pauses until it changes.
+        case daemon
+        /// `run --once`: every item gets one delivery (its own retries inside); the run ends
+        /// when nothing is queued or uploading.
+        case once
+    }
+
+    public struct Settings: Sendable, Equatable {
+        public var mode: Mode
+        public var parallelUploads: Int
+        /// How long a transiently failed item waits before it is tried again (daemon).
+        public var retryDelay: Duration
+        /// How long a full state folder holds admissions back before trying again.
+        public var stateFullBackoff: Duration
+        public init(mode: Mode, parallelUploads: Int, retryDelay: Duration = .seconds(60),
+                    stateFullBackoff: Duration = .seconds(30)) {
+            self.mode = mode
+            self.parallelUploads = max(1, parallelUploads)
+            self.retryDelay = retryDelay
+            self.stateFullBackoff = stateFullBackoff
+        }
+    }
+
+    public enum Event: Sendable, Equatable {
+        /// Unfinished items found in the journal at start, oldest first.
+        case recovered([UInt64])
+        /// A settled file was offered to the queue.
+        case admitted(path: String, AdmissionResult)
+        /// Time passed: start what may start.
+        case tick
+        case finished(id: UInt64, DeliveryOutcome)
+        /// A started item turned out to be finished already (the journal moved on): forget it.
+        case withdrawn(UInt64)
+        /// `retry ID`; `known` is what the journal says of it.
+        case retryRequested(id: UInt64, known: RetryTarget)
+        /// `retry --failed`.
+        case retryFailedRequested
+        /// The password changed or the config was reloaded: paused uploads go on.
+        case credentialsChanged
+        /// The process is stopping: nothing new starts.
+        case stop
+    }
+
+    /// What the journal says of an item someone asked to retry.
+    public enum RetryTarget: Sendable, Equatable {
+        case waiting(path: String)
+        case finished(path: String)
+        case unknown
+    }
+
+    public enum Action: Sendable, Equatable {
+        /// Start delivering this item on a transfer thread.
+        case start(UInt64)
+        /// Show the item in the status (and log the change where it matters).
+        case show(UInt64, ItemState)
+        /// Every upload pauses (said once): the portal refused the centre's credentials.
+        case pauseAll(reason: String)
+        /// The pause is over.
+        case resumeAll
+        /// The file changed or was replaced during its upload: look at it again as a new arrival.
+        case lookAgain(UInt64)
+        /// A settled file that could not be taken now: watch it again after a settle time.
+        case admitLater(path: String, reason: String, firstTime: Bool)
+        /// The state folder is full: new files wait in the drop folder (said once).
+        case holdAdmissions(reason: String)
+        /// The state folder has room again.
+        case resumeAdmissions
+        /// The journal can no longer be trusted: stop the process (the service manager restarts it).
+        case stopProcess(reason: String)
+        /// `--once` after a refused password: stop the uploads still running, they cannot succeed.
+        case stopTransfers
+        /// What a `retry` request came to, for the one who asked.
+        case retryAnswered(RetryAnswer)
+        /// `--once`: nothing queued, nothing uploading.
+        case finishedAll
+    }
+
+    public enum ItemState: Sendable, Equatable {
+        case queued
+        case failed(String)
+        case retrying(String)
+        case paused
+    }
+
+    public enum RetryAnswer: Sendable, Equatable {
+        case queued([UInt64])
+        case alreadyQueued(UInt64)
+        case alreadyDelivered(UInt64)
+        case notFound(UInt64)
+        case nothingFailed
+    }
+
+    /// Counts for `run --once`'s exit status and summary line.
+    public struct Tally: Sendable, Equatable {
+        public var delivered = 0
+        public var rejected = 0
+        public var failed = 0
+        public var stopped = 0
+        public init() {}
+    }
+
+    public let settings: Settings
+    public private(set) var pending: [UInt64] = []
+    public private(set) var active: Set<UInt64> = []
+    /// Items that failed for good, with the reason: they wait for `retry`.
+    public private(set) var failed: [UInt64: String] = [:]
+    /// Why every upload is paused, or nil.
+    public private(set) var paused: String?
+    /// While the state folder is full: no admissions before this time.
+    public private(set) var admissionsHeldUntil: Duration?
+    public private(set) var tally = Tally()
+    public private(set) var stopping = false
+    private var notBefore: [UInt64: Duration] = [:]
+    private var deferred: Set<String> = []
+    /// `--once`: `.finishedAll` was said.
+    private var finishedAllSaid = false
+
+    public init(settings: Settings) {
+        self.settings = settings
+    }
+
+    /// Whether a settled file may be offered to the queue now.
+    public func admitsNewFiles(now: Duration) -> Bool {
+        guard let until = admissionsHeldUntil else { return !stopping }
+        // `--once` takes nothing more after the state folder was full: it cannot wait for room.
+        return settings.mode == .daemon && now >= until && !stopping
+    }
+
+    public mutating func handle(_ event: Event, now: Duration) -> [Action] {
+        switch event {
+        case let .recovered(ids):
+            for id in ids { enqueue(id) }
+            return []
+
+        case let .admitted(path, result):
+            return admitted(path, result, now: now)
+
+        case .tick:
+            return startTransfers(now: now)
+
+        case let .finished(id, outcome):
+            active.remove(id)
+            var actions = finished(id, outcome, now: now)
+            actions += startTransfers(now: now)
+            return actions
+
+        case let .withdrawn(id):
+            active.remove(id)
+            pending.removeAll { $0 == id }
+            return startTransfers(now: now)
+
+        case let .retryRequested(id, known):
+            switch known {
+            case .unknown:
+                return [.retryAnswered(.notFound(id))]
+            case .finished:
+                return [.retryAnswered(.alreadyDelivered(id))]
+            case .waiting:
+                if active.contains(id) { return [.retryAnswered(.alreadyQueued(id))] }
+                requeue(id)
+                return [.show(id, .queued), .retryAnswered(.queued([id]))]
+            }
+
+        case .retryFailedRequested:
+            let ids = failed.keys.sorted()
+            guard !ids.isEmpty else { return [.retryAnswered(.nothingFailed)] }
+            for id in ids { requeue(id) }
+            return ids.map { .show($0, .queued) } + [.retryAnswered(.queued(ids))]
+
+        case .credentialsChanged:
+            guard paused != nil else { return [] }
+            paused = nil
+            return [.resumeAll]
+
+        case .stop:
+            stopping = true
+            return []
+        }
+    }
+
+    // MARK: - Admission
+
+    private mutating func admitted(_ path: String, _ result: AdmissionResult, now: Duration) -> [Action] {
+        var actions: [Action] = []
+        switch result {
+        case let .queued(id), let .alreadyQueued(id):
+            deferred.remove(path)
+            enqueue(id)
+            if admissionsHeldUntil != nil {
+                admissionsHeldUntil = nil
+                actions.append(.resumeAdmissions)
+            }
+        case .rejected:
+            deferred.remove(path)
+            if settings.mode == .once { tally.rejected += 1 }
+        case let .deferred(reason):
+            if settings.mode == .once { tally.failed += 1 }
+            let firstTime = deferred.insert(path).inserted
+            actions.append(.admitLater(path: path, reason: reason, firstTime: firstTime))
+        case let .stateFull(reason):
+            if settings.mode == .once { tally.failed += 1 }
+            let firstTime = admissionsHeldUntil == nil
+            admissionsHeldUntil = now + settings.stateFullBackoff
+            if firstTime { actions.append(.holdAdmissions(reason: reason)) }
+            actions.append(.admitLater(path: path, reason: reason, firstTime: false))
+        case let .journalFailure(reason):
+            stopping = true
+            actions.append(.stopProcess(reason: reason))
+        }
+        return actions
+    }
+
+    // MARK: - Transfers
+
+    private mutating func startTransfers(now: Duration) -> [Action] {
+        var actions: [Action] = []
+        if !stopping && paused == nil {
+            var index = 0
+            while active.count < settings.parallelUploads && index < pending.count {
+                let id = pending[index]
+                if let at = notBefore[id], at > now { index += 1; continue }
+                pending.remove(at: index)
+                notBefore[id] = nil
+                active.insert(id)
+                actions.append(.start(id))
+            }
+        }
+        if settings.mode == .once && active.isEmpty && (pending.isEmpty || stopping || paused != nil) && !finishedAllSaid {
+            // Whatever is still queued now will not be tried in this run.
+            if stopping || paused != nil { tally.stopped += pending.count }
+            finishedAllSaid = true
+            actions.append(.finishedAll)
+        }
+        return actions
+    }
+
+    /// What an outcome means: the one place that interprets them.
+    private mutating func finished(_ id: UInt64, _ outcome: DeliveryOutcome, now: Duration) -> [Action] {
+        switch outcome {
+        case .delivered, .duplicate:
+            failed[id] = nil
+            tally.delivered += 1
+            return []
+        case .rejected:
+            failed[id] = nil
+            tally.rejected += 1
+            return []
+        case .superseded:
+            failed[id] = nil
+            // Changed during its upload: in `--once` it was not delivered this time.
+            return [.lookAgain(id)]
+        case let .failed(reason, permanent):
+            if permanent || settings.mode == .once {
+                failed[id] = reason
+                tally.failed += 1
+                return [.show(id, .failed(reason))]
+            }
+            notBefore[id] = now + settings.retryDelay
+            pending.append(id)
+            return [.show(id, .retrying("\(reason); trying again in \(Self.text(settings.retryDelay))"))]
+        case let .unauthorized(reason):
+            tally.failed += 1
+            var actions: [Action] = []
+            if paused == nil {
+                paused = reason
+                actions.append(.pauseAll(reason: reason))
+            }
+            if settings.mode == .once {
+                actions.append(.stopTransfers)
+                return actions
+            }
+            pending.insert(id, at: 0)
+            actions.append(.show(id, .paused))
+            return actions
+        case .stopped:
+            if stopping || settings.mode == .once {
+                tally.stopped += 1
+            } else {
+                pending.insert(id, at: 0)
+            }
+            return []
+        case let .journalFailure(reason):
+            tally.failed += 1
+            stopping = true
+            return [.stopProcess(reason: reason)]
+        }
+    }
+
+    /// `--once`: a superseded item whose file is still in the drop folder was not delivered.
+    public mutating func countNotDelivered() {
+        tally.failed += 1
+    }
+
+    // MARK: - Queue
+
+    private mutating func enqueue(_ id: UInt64) {
+        if !pending.contains(id) && !active.contains(id) { pending.append(id) }
+    }
+
+    private mutating func requeue(_ id: UInt64) {
+        failed[id] = nil
+        notBefore[id] = nil
+        enqueue(id)
+    }
+
+    static func text(_ duration: Duration) -> String {
+        "\(duration.components.seconds) s"
+    }
+}

@@ -1,0 +1,269 @@
+import Testing
+import UploaderCore
+
+/// The scheduler as tables: each step an event at a time, and the exact actions it must produce.
+/// No process, no clock, no sleep.
+private typealias Step = (event: Scheduler.Event, at: Duration, actions: [Scheduler.Action])
+
+private func run(_ scheduler: inout Scheduler, _ steps: [Step], sourceLocation: SourceLocation = #_sourceLocation) {
+    for (index, step) in steps.enumerated() {
+        let actions = scheduler.handle(step.event, now: step.at)
+        #expect(actions == step.actions, "step \(index + 1): \(step.event)", sourceLocation: sourceLocation)
+    }
+}
+
+private func daemon(parallel: Int = 2) -> Scheduler {
+    Scheduler(settings: .init(mode: .daemon, parallelUploads: parallel, retryDelay: .seconds(60), stateFullBackoff: .seconds(30)))
+}
+
+private func once(parallel: Int = 2) -> Scheduler {
+    Scheduler(settings: .init(mode: .once, parallelUploads: parallel))
+}
+
+@Suite("Scheduler")
+struct SchedulerTests {
+    @Test("recovered items go first, oldest first, parallel_uploads at a time")
+    func recoveredFirst() {
+        var s = daemon()
+        run(&s, [
+            (.recovered([3, 1]), .zero, []),
+            (.admitted(path: "a", .queued(7)), .zero, []),
+            (.tick, .zero, [.start(3), .start(1)]),
+            (.tick, .seconds(1), []),
+            (.finished(id: 3, .delivered("uploaded/x")), .seconds(2), [.start(7)]),
+        ])
+        #expect(s.pending.isEmpty && s.active == [1, 7])
+    }
+
+    @Test("an item already queued is not queued twice")
+    func alreadyQueued() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.admitted(path: "a", .queued(1)), .zero, []),
+            (.admitted(path: "a", .alreadyQueued(1)), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.admitted(path: "a", .alreadyQueued(1)), .zero, []),
+        ])
+        #expect(s.pending.isEmpty)
+    }
+
+    @Test("daemon: a transient failure is tried again after the retry delay, not before")
+    func transientRetry() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .failed("the portal answered 503", permanent: false)), .seconds(10),
+             [.show(1, .retrying("the portal answered 503; trying again in 60 s"))]),
+            (.tick, .seconds(69), []),
+            (.tick, .seconds(70), [.start(1)]),
+        ])
+    }
+
+    @Test("daemon: a waiting item does not hold back the next one")
+    func waitingDoesNotBlock() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .failed("reset", permanent: false)), .seconds(1),
+             [.show(1, .retrying("reset; trying again in 60 s")), .start(2)]),
+        ])
+    }
+
+    @Test("daemon: a permanent failure waits for `retry`; retry --failed queues it again")
+    func permanentWaitsForRetry() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .failed("refused (400)", permanent: true)), .seconds(1), [.show(1, .failed("refused (400)"))]),
+            (.tick, .seconds(1000), []),
+            (.retryFailedRequested, .seconds(1001), [.show(1, .queued), .retryAnswered(.queued([1]))]),
+            (.tick, .seconds(1001), [.start(1)]),
+            (.retryFailedRequested, .seconds(1002), [.retryAnswered(.nothingFailed)]),
+        ])
+        #expect(s.failed.isEmpty)
+    }
+
+    @Test("retry ID says what happened: queued, being uploaded, delivered, unknown")
+    func retryAnswers() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.retryRequested(id: 1, known: .waiting(path: "a")), .zero, [.retryAnswered(.alreadyQueued(1))]),
+            (.retryRequested(id: 2, known: .waiting(path: "b")), .zero, [.show(2, .queued), .retryAnswered(.queued([2]))]),
+            (.retryRequested(id: 5, known: .finished(path: "c")), .zero, [.retryAnswered(.alreadyDelivered(5))]),
+            (.retryRequested(id: 99, known: .unknown), .zero, [.retryAnswered(.notFound(99))]),
+        ])
+        #expect(s.pending == [2])
+    }
+
+    @Test("retry of an item waiting out its retry delay starts it now")
+    func retryCutsTheWait() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .failed("503", permanent: false)), .zero, [.show(1, .retrying("503; trying again in 60 s"))]),
+            (.retryRequested(id: 1, known: .waiting(path: "a")), .seconds(1), [.show(1, .queued), .retryAnswered(.queued([1]))]),
+            (.tick, .seconds(1), [.start(1)]),
+        ])
+    }
+
+    @Test("daemon: a refused password pauses everything once; the item goes first when it resumes")
+    func pauseOn401() {
+        var s = daemon(parallel: 2)
+        run(&s, [
+            (.recovered([1, 2, 3]), .zero, []),
+            (.tick, .zero, [.start(1), .start(2)]),
+            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pauseAll(reason: "401"), .show(1, .paused)]),
+            (.finished(id: 2, .unauthorized("401")), .seconds(1), [.show(2, .paused)]),
+            (.tick, .seconds(100), []),
+            (.credentialsChanged, .seconds(101), [.resumeAll]),
+            (.tick, .seconds(101), [.start(2), .start(1)]),
+            (.credentialsChanged, .seconds(102), []),
+        ])
+        #expect(s.paused == nil && s.pending == [3])
+    }
+
+    @Test("once: a refused password stops the run; what was not tried counts as stopped")
+    func onceUnauthorized() {
+        var s = once(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2, 3]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pauseAll(reason: "401"), .stopTransfers, .finishedAll]),
+        ])
+        #expect(s.tally.failed == 1 && s.tally.stopped == 2 && s.tally.delivered == 0)
+    }
+
+    @Test("once: every outcome is counted once and the run ends when nothing is left")
+    func onceTally() {
+        var s = once(parallel: 2)
+        run(&s, [
+            (.admitted(path: "a", .queued(1)), .zero, []),
+            (.admitted(path: "b", .rejected), .zero, []),
+            (.admitted(path: "c", .deferred("still open for writing")), .zero,
+             [.admitLater(path: "c", reason: "still open for writing", firstTime: true)]),
+            (.admitted(path: "d", .queued(2)), .zero, []),
+            (.admitted(path: "e", .queued(3)), .zero, []),
+            (.tick, .zero, [.start(1), .start(2)]),
+            (.finished(id: 1, .delivered("uploaded/a")), .seconds(1), [.start(3)]),
+            (.finished(id: 2, .failed("503", permanent: false)), .seconds(2), [.show(2, .failed("503"))]),
+            (.finished(id: 3, .duplicate("uploaded/e")), .seconds(3), [.finishedAll]),
+            (.tick, .seconds(4), []),
+        ])
+        #expect(s.tally.delivered == 2 && s.tally.rejected == 1 && s.tally.failed == 2 && s.tally.stopped == 0)
+    }
+
+    @Test("once: nothing to do ends at the first tick")
+    func onceEmpty() {
+        var s = once()
+        run(&s, [(.tick, .zero, [.finishedAll]), (.tick, .zero, [])])
+    }
+
+    @Test("once: stopped (SIGTERM) counts what ran and what was queued as stopped")
+    func onceStopped() {
+        var s = once(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.stop, .seconds(1), []),
+            (.finished(id: 1, .stopped), .seconds(1), [.finishedAll]),
+        ])
+        #expect(s.tally.stopped == 2)
+    }
+
+    @Test("daemon: a stopped transfer (not a shutdown) goes back to the head of the queue")
+    func stoppedRequeued() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .stopped), .seconds(1), [.start(1)]),
+        ])
+    }
+
+    @Test("daemon: a shutdown starts nothing new")
+    func shutdown() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.stop, .seconds(1), []),
+            (.finished(id: 1, .stopped), .seconds(1), []),
+            (.tick, .seconds(2), []),
+        ])
+        #expect(!s.admitsNewFiles(now: .seconds(2)))
+    }
+
+    @Test("a superseded item is looked at again; no tally in the daemon's sense")
+    func superseded() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .superseded("the file changed")), .seconds(1), [.lookAgain(1)]),
+        ])
+    }
+
+    @Test("a full state folder holds admissions back, said once, until a file is taken again")
+    func stateFull() {
+        var s = daemon()
+        run(&s, [
+            (.admitted(path: "a", .stateFull("no space")), .seconds(10),
+             [.holdAdmissions(reason: "no space"), .admitLater(path: "a", reason: "no space", firstTime: false)]),
+            (.admitted(path: "b", .stateFull("no space")), .seconds(12),
+             [.admitLater(path: "b", reason: "no space", firstTime: false)]),
+        ])
+        #expect(!s.admitsNewFiles(now: .seconds(41)))
+        #expect(s.admitsNewFiles(now: .seconds(42)))
+        run(&s, [(.admitted(path: "a", .queued(1)), .seconds(42), [.resumeAdmissions])])
+        #expect(s.admitsNewFiles(now: .seconds(43)))
+    }
+
+    @Test("once: after a full state folder nothing more is taken")
+    func onceStateFull() {
+        var s = once()
+        _ = s.handle(.admitted(path: "a", .stateFull("no space")), now: .zero)
+        #expect(!s.admitsNewFiles(now: .seconds(3600)))
+        #expect(s.tally.failed == 1)
+    }
+
+    @Test("deferred files are said once, then quietly watched again")
+    func deferredOnce() {
+        var s = daemon()
+        run(&s, [
+            (.admitted(path: "a", .deferred("still open")), .zero, [.admitLater(path: "a", reason: "still open", firstTime: true)]),
+            (.admitted(path: "a", .deferred("still open")), .seconds(10), [.admitLater(path: "a", reason: "still open", firstTime: false)]),
+            (.admitted(path: "a", .queued(4)), .seconds(20), []),
+            (.admitted(path: "a", .deferred("still open")), .seconds(30), [.admitLater(path: "a", reason: "still open", firstTime: true)]),
+        ])
+    }
+
+    @Test("a journal that cannot be written stops the process, from admission or delivery")
+    func journalFailure() {
+        var s = daemon()
+        run(&s, [(.admitted(path: "a", .journalFailure("EIO")), .zero, [.stopProcess(reason: "EIO")])])
+        #expect(s.stopping)
+        var t = daemon()
+        run(&t, [
+            (.recovered([1]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .journalFailure("EIO")), .zero, [.stopProcess(reason: "EIO")]),
+            (.tick, .zero, []),
+        ])
+    }
+
+    @Test("an item withdrawn at start frees its slot")
+    func withdrawn() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([1, 2]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.withdrawn(1), .zero, [.start(2)]),
+        ])
+    }
+}
