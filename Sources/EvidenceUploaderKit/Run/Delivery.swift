@@ -92,22 +92,18 @@ struct Delivery {
         let started = WallClock.monotonic()
         let result: UploadResult
         do {
-            let connection = try CurlConnection(settings: pipeline.http)
-            let session = UploadSession(client: TusClient(connection: connection), job: job, retry: pipeline.retry,
-                                        stop: pipeline.stop, observer: observer)
             logger.info(resumeURL == nil ? "upload started" : "upload resumed", metadata: [
                 "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(item.size)",
             ])
-            result = try session.run()
-        } catch let failure as TusFailure {
+            result = try pipeline.transport.upload(job, retry: pipeline.retry, stop: pipeline.stop, observer: observer)
+        } catch {
+            let failure = error
             if let journalError = observer.journalError { return recordingFailed(journalError, logger: logger) }
             if failure == .fileChanged || (failure != .cancelled && !file.isUnchanged()) {
                 logger.error("file changed while it was uploaded; it will be sent again as a new upload")
                 return supersede(pipeline.journal.item(id: item.id) ?? item, "the file changed during its upload", logger: logger)
             }
             return outcome(of: failure, item: item, logger: logger)
-        } catch {
-            return .failed("\(error)", permanent: false)
         }
         let seconds = WallClock.monotonic() - started
 
@@ -263,22 +259,14 @@ struct Delivery {
     /// Does the portal hold every byte of this upload? (A failed question counts as yes: never
     /// delete what might be the portal's only complete copy.)
     private func portalHoldsAll(url: String, length: Int64) -> Bool {
-        guard let connection = try? CurlConnection(settings: pipeline.http) else { return true }
-        do {
-            let (offset, serverLength) = try TusClient(connection: connection).probe(url: url)
-            return offset == length && (serverLength == nil || serverLength == length)
-        } catch {
-            if case .uploadGone = error { return false }
-            return true
-        }
+        pipeline.transport.holdsAll(url, length: length)
     }
 
     /// Tells the portal an upload is abandoned, where it supports termination; said loudly when
     /// that fails, since the portal may then keep a stray upload.
     private func terminate(_ url: String) {
         do {
-            let connection = try CurlConnection(settings: pipeline.http)
-            try TusClient(connection: connection).terminate(url: url)
+            try pipeline.transport.abandon(url)
         } catch {
             pipeline.logger.warning("could not withdraw an abandoned upload from the portal", metadata: ["url": "\(url)", "error": "\(error)"])
         }

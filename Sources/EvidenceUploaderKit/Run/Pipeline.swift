@@ -9,6 +9,8 @@ public final class Pipeline: Sendable {
     let board: StatusBoard
     let examiner: Examiner
     let http: HTTPClientSettings
+    /// The portal's protocol, behind its port.
+    let transport: any UploadTransport
     let retry: RetryPolicy
     let stop: StopSignal
     let logger: Logger
@@ -41,6 +43,7 @@ public final class Pipeline: Sendable {
         http.rateLimiter = rateLimiter
         http.stop = stop
         self.http = http
+        self.transport = TusTransport(settings: http)
         self.retry = retry
         self.stop = stop
         self.logger = logger
