@@ -20,9 +20,9 @@ struct RunCommand: ParsableCommand {
         try reportingFailures {
             let config = try options.load()
             let logger = makeLogger(config)
-            let password: PortalPassword?
+            let passwords: PortalPasswords
             do {
-                password = try config.loadPassword(environment: processEnvironment())
+                passwords = try config.loadPasswords(environment: processEnvironment())
             } catch {
                 throw CommandFailure("\(error)", exitCode: 2)
             }
@@ -30,10 +30,10 @@ struct RunCommand: ParsableCommand {
             let watcher = SignalWatcher(signals: signals, logger: logger)
             defer { withExtendedLifetime(watcher) {} }
             if once {
-                let summary = try OnceRun(config: config, password: password, signals: signals, logger: logger).run()
+                let summary = try OnceRun(config: config, passwords: passwords, signals: signals, logger: logger).run()
                 if !summary.succeeded { throw ExitCode(1) }
             } else {
-                try Daemon(configPath: options.config, config: config, password: password, logger: logger,
+                try Daemon(configPath: options.config, config: config, passwords: passwords, logger: logger,
                            signals: signals, environment: processEnvironment()).run()
             }
         }

@@ -82,7 +82,7 @@ struct ConfigTOMLParserTests {
         ("[t]\na = 'open\n", 2, "unterminated string"),
         ("[t]\na = {x = 1}\n", 2, "inline tables ({...}) are not supported"),
         ("[t]\na.b = 1\n", 2, "dotted keys are not supported"),
-        ("[t.u]\n", 1, "dotted table names are not supported"),
+        ("[t.]\n", 1, "expected a table name after \".\""),
         ("[[t]]\n", 1, "arrays of tables ([[...]]) are not supported"),
         ("[t]\nd = 1979-05-27\n", 2, "dates and times are not supported"),
         ("[t]\nd = 07:32:00\n", 2, "dates and times are not supported"),

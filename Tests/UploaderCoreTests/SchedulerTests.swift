@@ -26,7 +26,7 @@ struct SchedulerTests {
     func recoveredFirst() {
         var s = daemon()
         run(&s, [
-            (.recovered([3, 1]), .zero, []),
+            (.recovered([.init(3), .init(1)]), .zero, []),
             (.admitted(path: "a", .queued(7)), .zero, []),
             (.tick, .zero, [.start(3), .start(1)]),
             (.tick, .seconds(1), []),
@@ -51,7 +51,7 @@ struct SchedulerTests {
     func transientRetry() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1]), .zero, []),
+            (.recovered([.init(1)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .failed("the portal answered 503", permanent: false)), .seconds(10),
              [.show(1, .retrying("the portal answered 503; trying again in 60 s"))]),
@@ -64,7 +64,7 @@ struct SchedulerTests {
     func waitingDoesNotBlock() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1, 2]), .zero, []),
+            (.recovered([.init(1), .init(2)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .failed("reset", permanent: false)), .seconds(1),
              [.show(1, .retrying("reset; trying again in 60 s")), .start(2)]),
@@ -75,7 +75,7 @@ struct SchedulerTests {
     func permanentWaitsForRetry() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1]), .zero, []),
+            (.recovered([.init(1)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .failed("refused (400)", permanent: true)), .seconds(1), [.show(1, .failed("refused (400)"))]),
             (.tick, .seconds(1000), []),
@@ -90,7 +90,7 @@ struct SchedulerTests {
     func retryAnswers() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1, 2]), .zero, []),
+            (.recovered([.init(1), .init(2)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.retryRequested(id: 1, known: .waiting(path: "a")), .zero, [.retryAnswered(.alreadyQueued(1))]),
             (.retryRequested(id: 2, known: .waiting(path: "b")), .zero, [.show(2, .queued), .retryAnswered(.queued([2]))]),
@@ -104,7 +104,7 @@ struct SchedulerTests {
     func retryCutsTheWait() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1]), .zero, []),
+            (.recovered([.init(1)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .failed("503", permanent: false)), .zero, [.show(1, .retrying("503; trying again in 60 s"))]),
             (.retryRequested(id: 1, known: .waiting(path: "a")), .seconds(1), [.show(1, .queued), .retryAnswered(.queued([1]))]),
@@ -116,25 +116,25 @@ struct SchedulerTests {
     func pauseOn401() {
         var s = daemon(parallel: 2)
         run(&s, [
-            (.recovered([1, 2, 3]), .zero, []),
+            (.recovered([.init(1), .init(2), .init(3)]), .zero, []),
             (.tick, .zero, [.start(1), .start(2)]),
-            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pauseAll(reason: "401"), .show(1, .paused)]),
+            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pause(destination: "", reason: "401"), .show(1, .paused)]),
             (.finished(id: 2, .unauthorized("401")), .seconds(1), [.show(2, .paused)]),
             (.tick, .seconds(100), []),
-            (.credentialsChanged, .seconds(101), [.resumeAll]),
+            (.credentialsChanged(), .seconds(101), [.resume(destination: "")]),
             (.tick, .seconds(101), [.start(2), .start(1)]),
-            (.credentialsChanged, .seconds(102), []),
+            (.credentialsChanged(), .seconds(102), []),
         ])
-        #expect(s.paused == nil && s.pending == [3])
+        #expect(s.paused.isEmpty && s.pending == [3])
     }
 
     @Test("once: a refused password stops the run; what was not tried counts as stopped")
     func onceUnauthorized() {
         var s = once(parallel: 1)
         run(&s, [
-            (.recovered([1, 2, 3]), .zero, []),
+            (.recovered([.init(1), .init(2), .init(3)]), .zero, []),
             (.tick, .zero, [.start(1)]),
-            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pauseAll(reason: "401"), .stopTransfers, .finishedAll]),
+            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pause(destination: "", reason: "401"), .finishedAll]),
         ])
         #expect(s.tally.failed == 1 && s.tally.stopped == 2 && s.tally.delivered == 0)
     }
@@ -168,7 +168,7 @@ struct SchedulerTests {
     func onceStopped() {
         var s = once(parallel: 1)
         run(&s, [
-            (.recovered([1, 2]), .zero, []),
+            (.recovered([.init(1), .init(2)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.stop, .seconds(1), []),
             (.finished(id: 1, .stopped), .seconds(1), [.finishedAll]),
@@ -180,7 +180,7 @@ struct SchedulerTests {
     func stoppedRequeued() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1, 2]), .zero, []),
+            (.recovered([.init(1), .init(2)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .stopped), .seconds(1), [.start(1)]),
         ])
@@ -190,7 +190,7 @@ struct SchedulerTests {
     func shutdown() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1, 2]), .zero, []),
+            (.recovered([.init(1), .init(2)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.stop, .seconds(1), []),
             (.finished(id: 1, .stopped), .seconds(1), []),
@@ -203,7 +203,7 @@ struct SchedulerTests {
     func superseded() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1]), .zero, []),
+            (.recovered([.init(1)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .superseded("the file changed")), .seconds(1), [.lookAgain(1)]),
         ])
@@ -250,7 +250,7 @@ struct SchedulerTests {
         #expect(s.stopping)
         var t = daemon()
         run(&t, [
-            (.recovered([1]), .zero, []),
+            (.recovered([.init(1)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.finished(id: 1, .journalFailure("EIO")), .zero, [.stopProcess(reason: "EIO")]),
             (.tick, .zero, []),
@@ -261,9 +261,50 @@ struct SchedulerTests {
     func withdrawn() {
         var s = daemon(parallel: 1)
         run(&s, [
-            (.recovered([1, 2]), .zero, []),
+            (.recovered([.init(1), .init(2)]), .zero, []),
             (.tick, .zero, [.start(1)]),
             (.withdrawn(1), .zero, [.start(2)]),
         ])
+    }
+
+    @Test("destinations: a refused password pauses only its destination; the others go on")
+    func pausePerDestination() {
+        var s = daemon(parallel: 2)
+        run(&s, [
+            (.recovered([.init(1, "ocr"), .init(2, "ocr"), .init(3, "cg")]), .zero, []),
+            (.tick, .zero, [.start(1), .start(3)]),
+            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pause(destination: "ocr", reason: "401"), .show(1, .paused)]),
+            (.admitted(path: "cg/b", .queued(4), destination: "cg"), .seconds(1), []),
+            (.finished(id: 3, .delivered("uploaded/cg/a")), .seconds(2), [.start(4)]),
+            (.credentialsChanged(destination: "cg"), .seconds(3), []),
+            (.credentialsChanged(destination: "ocr"), .seconds(4), [.resume(destination: "ocr")]),
+            (.tick, .seconds(4), [.start(1)]),
+        ])
+        #expect(s.paused.isEmpty)
+    }
+
+    @Test("destinations: slots are shared fairly; one body's long queue does not starve another's single file")
+    func fairness() {
+        var s = daemon(parallel: 2)
+        let many = (1...300).map { Scheduler.Entry(UInt64($0), "cmi") }
+        run(&s, [
+            (.recovered(many), .zero, []),
+            (.tick, .zero, [.start(1), .start(2)]),
+            (.admitted(path: "cg/one.mp4", .queued(301), destination: "cg"), .seconds(1), []),
+            (.finished(id: 1, .delivered("uploaded/cmi/1")), .seconds(2), [.start(301)]),
+            (.finished(id: 2, .delivered("uploaded/cmi/2")), .seconds(3), [.start(3)]),
+        ])
+    }
+
+    @Test("once: a refused password stops only its destination; what it still had queued counts as stopped")
+    func onceUnauthorizedPerDestination() {
+        var s = once(parallel: 1)
+        run(&s, [
+            (.recovered([.init(1, "ocr"), .init(2, "ocr"), .init(3, "cg")]), .zero, []),
+            (.tick, .zero, [.start(1)]),
+            (.finished(id: 1, .unauthorized("401")), .seconds(1), [.pause(destination: "ocr", reason: "401"), .start(3)]),
+            (.finished(id: 3, .delivered("uploaded/cg/a")), .seconds(2), [.finishedAll]),
+        ])
+        #expect(s.tally.failed == 1 && s.tally.delivered == 1 && s.tally.stopped == 1)
     }
 }

@@ -58,13 +58,20 @@ public struct Config: Sendable, Equatable {
         public var standardUploadLimit: ByteSize
         public var maxFileSize: ByteSize
         public var settleTime: Duration
+        /// Refuse password-protected archives, PDFs and Office documents (`OpenabilityPolicy`).
+        public var rejectEncrypted: Bool
+        /// Refuse videos cut short (no index, a part running past the end of the file).
+        public var rejectUnplayableVideo: Bool
         public init(maxVideoSize: ByteSize = ByteSize(bytes: 2_500_000_000),
                     standardUploadLimit: ByteSize = ByteSize(bytes: 150_000_000),
-                    maxFileSize: ByteSize = ByteSize(bytes: 2_500_000_000), settleTime: Duration = .seconds(10)) {
+                    maxFileSize: ByteSize = ByteSize(bytes: 2_500_000_000), settleTime: Duration = .seconds(10),
+                    rejectEncrypted: Bool = true, rejectUnplayableVideo: Bool = true) {
             self.maxVideoSize = maxVideoSize
             self.standardUploadLimit = standardUploadLimit
             self.maxFileSize = maxFileSize
             self.settleTime = settleTime
+            self.rejectEncrypted = rejectEncrypted
+            self.rejectUnplayableVideo = rejectUnplayableVideo
         }
     }
 
@@ -109,6 +116,44 @@ public struct Config: Sendable, Equatable {
         }
     }
 
+    /// One awarding body: its folder in the drop folder, its centre number, its portal and rules.
+    public struct Destination: Sendable, Equatable {
+        /// `[a-z0-9-]+`, recorded in the journal; "" for the one implicit destination of a config
+        /// without `[destination.NAME]` tables.
+        public var name: String
+        /// Its folder inside the drop folder; "" = the drop folder itself (the implicit destination).
+        public var folder: String
+        /// The centre's number with this body; the portal username unless `username` is set.
+        public var centre: String
+        public var transferProtocol: TransferProtocol
+        public var portal: Portal
+        public var policy: Policy
+        public var labels: Labels
+
+        /// The one destination of a config without `[destination.NAME]`: exactly today's sections.
+        public init(implicitFrom config: Config) {
+            name = ""
+            folder = ""
+            centre = config.centre.number
+            transferProtocol = .tus
+            portal = config.portal
+            policy = config.policy
+            labels = config.labels
+        }
+
+        public var portalUsername: String { portal.username.isEmpty ? centre : portal.username }
+        public var effectiveLargeFileURL: String { portal.largeFileURL.isEmpty ? portal.url : portal.largeFileURL }
+        /// "cityandguilds", or "" for the implicit destination; for log lines and messages.
+        public var isImplicit: Bool { name.isEmpty }
+
+        /// The path of a file inside this destination's folder, or nil when it lies outside.
+        public func innerPath(of relativePath: String) -> String? {
+            if folder.isEmpty { return relativePath }
+            guard relativePath.hasPrefix(folder + "/") else { return nil }
+            return String(relativePath.dropFirst(folder.count + 1))
+        }
+    }
+
     public var centre: Centre
     public var portal: Portal
     public var folders: Folders
@@ -116,6 +161,8 @@ public struct Config: Sendable, Equatable {
     public var labels: Labels
     public var transfer: Transfer
     public var log: Log
+    /// Always at least one: the implicit destination when the file has no `[destination.NAME]`.
+    public var destinations: [Destination] = []
 
     public static let defaultPath = "/etc/evidence-uploader/config.toml"
 
@@ -128,6 +175,32 @@ public struct Config: Sendable, Equatable {
         labels = Labels()
         transfer = Transfer()
         log = Log()
+        destinations = [Destination(implicitFrom: self)]
+    }
+
+    /// Whether the file names awarding bodies (`[destination.NAME]`) rather than one portal.
+    public var hasNamedDestinations: Bool { destinations.contains { !$0.isImplicit } }
+
+    /// The destination a file in the drop folder belongs to, and its path inside that folder.
+    public func destination(forRelativePath path: String) -> (destination: Destination, innerPath: String)? {
+        for destination in destinations {
+            if let inner = destination.innerPath(of: path) { return (destination, inner) }
+        }
+        return nil
+    }
+
+    public func destination(named name: String) -> Destination? {
+        destinations.first { $0.name == name }
+    }
+
+    /// Where each destination's manifest would be, relative to the drop folder, by destination name.
+    public var manifestPaths: [String: String] {
+        var paths: [String: String] = [:]
+        for destination in destinations where !destination.labels.manifest.isEmpty {
+            paths[destination.name] = destination.folder.isEmpty ? destination.labels.manifest
+                : destination.folder + "/" + destination.labels.manifest
+        }
+        return paths
     }
 
     /// `portal.username`, or the centre number when empty.
@@ -135,4 +208,10 @@ public struct Config: Sendable, Equatable {
 
     /// `portal.large_file_url`, or `portal.url` when empty.
     public var effectiveLargeFileURL: String { portal.largeFileURL.isEmpty ? portal.url : portal.largeFileURL }
+}
+
+/// How a destination's portal takes uploads.
+public enum TransferProtocol: String, Sendable, Equatable {
+    case tus
+    case s3
 }

@@ -12,27 +12,21 @@ struct ConfigDecoder {
 
     mutating func decode() -> Config {
         checkStructure()
-        let number = requiredString("centre", "number")
-        let url = requiredString("portal", "url")
+        let destinationTables = document.tables.filter { $0.name.hasPrefix(ConfigSchema.destinationPrefix) }
+        let hasDestinations = !destinationTables.isEmpty
+        // With destinations, [centre] and [portal] only give defaults; each destination must end up
+        // with a centre number and a url of its own or inherited.
+        let number = hasDestinations ? optionalString("centre", "number") : requiredString("centre", "number")
+        let url = hasDestinations ? optionalString("portal", "url") : requiredString("portal", "url")
         var config = Config(centreNumber: number.value, portalURL: url.value)
-        if let line = number.line, let problem = ConfigValidation.centreNumber(number.value) {
+        if let line = number.line, !(hasDestinations && number.value.isEmpty),
+           let problem = ConfigValidation.centreNumber(number.value) {
             report(line, "centre", "number", "\(number.value.debugQuoted) \(problem)")
         }
-        if let line = url.line, let problem = ConfigValidation.url(url.value, optional: false) {
+        if let line = url.line, let problem = ConfigValidation.url(url.value, optional: hasDestinations) {
             report(line, "portal", "url", "\(url.value.debugQuoted) \(problem)")
         }
-
-        var portal = config.portal
-        portal.largeFileURL = string("portal", "large_file_url", portal.largeFileURL) { ConfigValidation.url($0, optional: true) }
-        portal.username = string("portal", "username", portal.username) { ConfigValidation.noControlCharacters($0) }
-        portal.passwordFile = path("portal", "password_file", portal.passwordFile, required: false)
-        portal.caFile = path("portal", "ca_file", portal.caFile, required: false)
-        portal.pinnedPublicKey = string("portal", "pinned_public_key", portal.pinnedPublicKey) { ConfigValidation.pinnedKey($0) }
-        portal.proxy = string("portal", "proxy", portal.proxy) { ConfigValidation.noControlCharacters($0) }
-        portal.uploadOrigins = strings("portal", "upload_origins") { ConfigValidation.origin($0) }
-        portal.sendCredentialsToUploadOrigins = boolean("portal", "send_credentials_to_upload_origins",
-                                                        portal.sendCredentialsToUploadOrigins)
-        config.portal = portal
+        config.portal = portal("portal", base: config.portal)
 
         var folders = config.folders
         folders.drop = path("folders", "drop", folders.drop, required: true)
@@ -47,29 +41,8 @@ struct ConfigDecoder {
             $0 > .zero ? nil : "must be more than 0s"
         }
         config.folders = folders
-
-        var policy = config.policy
-        policy.maxVideoSize = parsed("policy", "max_video_size", policy.maxVideoSize, ByteSize.parse) {
-            $0.bytes > 0 ? nil : "must be more than 0B"
-        }
-        let limitLine = line("policy", "standard_upload_limit")
-        policy.standardUploadLimit = parsed("policy", "standard_upload_limit", policy.standardUploadLimit, ByteSize.parse)
-        policy.maxFileSize = parsed("policy", "max_file_size", policy.maxFileSize, ByteSize.parse) {
-            $0.bytes > 0 ? nil : "must be more than 0B"
-        }
-        policy.settleTime = parsed("policy", "settle_time", policy.settleTime, DurationText.parse)
-        if policy.standardUploadLimit > policy.maxVideoSize {
-            report(limitLine ?? line("policy", "max_video_size"), "policy", "standard_upload_limit",
-                   "\(policy.standardUploadLimit.description.debugQuoted) is larger than max_video_size \(policy.maxVideoSize.description.debugQuoted)")
-        }
-        config.policy = policy
-
-        var labels = config.labels
-        labels.manifest = string("labels", "manifest", labels.manifest) { ConfigValidation.manifest($0) }
-        labels.layout = string("labels", "layout", labels.layout) { [manifest = labels.manifest] in
-            ConfigValidation.layout($0, hasManifest: !manifest.isEmpty)
-        }
-        config.labels = labels
+        config.policy = policy("policy", base: config.policy)
+        config.labels = labels("labels", base: config.labels)
 
         var transfer = config.transfer
         transfer.chunkSize = parsed("transfer", "chunk_size", transfer.chunkSize, ByteSize.parse) {
@@ -106,7 +79,131 @@ struct ConfigDecoder {
             return format
         }
         config.log = log
+
+        if hasDestinations {
+            config.destinations = destinationTables.compactMap { destination($0, defaults: config) }
+            checkDestinationFolders(config, tables: destinationTables)
+        } else {
+            config.destinations = [Config.Destination(implicitFrom: config)]
+        }
         return config
+    }
+
+    // MARK: sections that a destination may override
+
+    /// `[portal]`, or a destination's portal keys over `base`.
+    private mutating func portal(_ section: String, base: Config.Portal) -> Config.Portal {
+        var portal = base
+        if section != "portal" {
+            portal.url = string(section, "url", portal.url) { ConfigValidation.url($0, optional: false) }
+        }
+        portal.largeFileURL = string(section, "large_file_url", portal.largeFileURL) { ConfigValidation.url($0, optional: true) }
+        portal.username = string(section, "username", portal.username) { ConfigValidation.noControlCharacters($0) }
+        portal.passwordFile = path(section, "password_file", portal.passwordFile, required: false)
+        portal.caFile = path(section, "ca_file", portal.caFile, required: false)
+        portal.pinnedPublicKey = string(section, "pinned_public_key", portal.pinnedPublicKey) { ConfigValidation.pinnedKey($0) }
+        portal.proxy = string(section, "proxy", portal.proxy) { ConfigValidation.noControlCharacters($0) }
+        if entry(section, "upload_origins") != nil {
+            portal.uploadOrigins = strings(section, "upload_origins") { ConfigValidation.origin($0) }
+        }
+        portal.sendCredentialsToUploadOrigins = boolean(section, "send_credentials_to_upload_origins",
+                                                        portal.sendCredentialsToUploadOrigins)
+        return portal
+    }
+
+    /// `[policy]`, or a destination's policy keys over `base`.
+    private mutating func policy(_ section: String, base: Config.Policy) -> Config.Policy {
+        var policy = base
+        policy.maxVideoSize = parsed(section, "max_video_size", policy.maxVideoSize, ByteSize.parse) {
+            $0.bytes > 0 ? nil : "must be more than 0B"
+        }
+        let limitLine = line(section, "standard_upload_limit")
+        policy.standardUploadLimit = parsed(section, "standard_upload_limit", policy.standardUploadLimit, ByteSize.parse)
+        policy.maxFileSize = parsed(section, "max_file_size", policy.maxFileSize, ByteSize.parse) {
+            $0.bytes > 0 ? nil : "must be more than 0B"
+        }
+        policy.settleTime = parsed(section, "settle_time", policy.settleTime, DurationText.parse)
+        policy.rejectEncrypted = boolean(section, "reject_encrypted", policy.rejectEncrypted)
+        policy.rejectUnplayableVideo = boolean(section, "reject_unplayable_video", policy.rejectUnplayableVideo)
+        if policy.standardUploadLimit > policy.maxVideoSize {
+            report(limitLine ?? line(section, "max_video_size") ?? document.table(section)?.line, section, "standard_upload_limit",
+                   "\(policy.standardUploadLimit.description.debugQuoted) is larger than max_video_size \(policy.maxVideoSize.description.debugQuoted)")
+        }
+        return policy
+    }
+
+    /// `[labels]`, or a destination's labels keys over `base`.
+    private mutating func labels(_ section: String, base: Config.Labels) -> Config.Labels {
+        var labels = base
+        labels.manifest = string(section, "manifest", labels.manifest) { ConfigValidation.manifest($0) }
+        let layoutGiven = entry(section, "layout") != nil
+        labels.layout = string(section, "layout", labels.layout) { [manifest = labels.manifest] in
+            ConfigValidation.layout($0, hasManifest: !manifest.isEmpty)
+        }
+        if !layoutGiven && section != "labels", let problem = ConfigValidation.layout(labels.layout, hasManifest: !labels.manifest.isEmpty) {
+            report(document.table(section)?.line, section, "layout", "the inherited \(labels.layout.debugQuoted) \(problem)")
+        }
+        return labels
+    }
+
+    // MARK: destinations
+
+    /// One `[destination.NAME]` table over the defaults of `[centre]`, `[portal]`, `[policy]`, `[labels]`.
+    private mutating func destination(_ table: TOMLTable, defaults: Config) -> Config.Destination? {
+        let section = table.name
+        let name = String(section.dropFirst(ConfigSchema.destinationPrefix.count))
+        if let problem = ConfigValidation.destinationName(name) {
+            problems.append(ConfigProblem(line: table.line, section: nil, key: nil, problem: "[\(section)]: the name \(name.debugQuoted) \(problem)",
+                                          allowed: "names of lower-case letters, digits and \"-\", such as [destination.cityandguilds]"))
+            return nil
+        }
+        var destination = Config.Destination(implicitFrom: defaults)
+        destination.name = name
+        destination.folder = string(section, "folder", name) { ConfigValidation.destinationFolder($0) }
+        destination.centre = string(section, "centre", defaults.centre.number) { ConfigValidation.centreNumber($0) }
+        if destination.centre.isEmpty {
+            report(table.line, section, "centre", "no centre number: set centre here or [centre] number")
+        }
+        destination.transferProtocol = parsed(section, "protocol", destination.transferProtocol) { text throws(ConfigValueError) in
+            guard let value = TransferProtocol(rawValue: text) else { throw ConfigValueError(reason: "unknown protocol", allowed: "") }
+            return value
+        }
+        if destination.transferProtocol == .s3 {
+            report(line(section, "protocol"), section, "protocol", "\"s3\" is not available in this version")
+        }
+        destination.portal = portal(section, base: defaults.portal)
+        if destination.portal.url.isEmpty && entry(section, "url") == nil {
+            report(table.line, section, "url", "required key missing (here or in [portal])")
+        }
+        destination.policy = policy(section, base: defaults.policy)
+        destination.labels = labels(section, base: defaults.labels)
+        return destination
+    }
+
+    /// Two destinations in one folder, one inside another, or one that is the uploaded/rejected/
+    /// state folder (or holds it): each said with the table's line.
+    private mutating func checkDestinationFolders(_ config: Config, tables: [TOMLTable]) {
+        func line(of destination: Config.Destination) -> Int? {
+            let section = ConfigSchema.destinationPrefix + destination.name
+            return self.line(section, "folder") ?? tables.first { $0.name == section }?.line
+        }
+        let destinations = config.destinations
+        for (index, a) in destinations.enumerated() {
+            for b in destinations[..<index] {
+                let section = ConfigSchema.destinationPrefix + a.name
+                if a.folder == b.folder {
+                    report(line(of: a), section, "folder", "\(a.folder.debugQuoted) is also the folder of [destination.\(b.name)]; each awarding body needs its own folder")
+                } else if a.folder.hasPrefix(b.folder + "/") || b.folder.hasPrefix(a.folder + "/") {
+                    report(line(of: a), section, "folder", "\(a.folder.debugQuoted) and \(b.folder.debugQuoted) of [destination.\(b.name)] are inside one another; give each its own folder beside the others")
+                }
+            }
+            let full = config.folders.drop + "/" + a.folder
+            for (key, other) in [("uploaded", config.folders.uploaded), ("rejected", config.folders.rejected), ("state", config.folders.state)]
+            where full == other || other.hasPrefix(full + "/") || full.hasPrefix(other + "/") {
+                report(line(of: a), ConfigSchema.destinationPrefix + a.name, "folder",
+                       "\(a.folder.debugQuoted) is (or holds, or is inside) the \(key) folder \(other.debugQuoted); evidence would be taken from where results are kept")
+            }
+        }
     }
 
     private mutating func schedule() -> [RateWindow] {
@@ -141,14 +238,18 @@ struct ConfigDecoder {
                                           allowed: "keys inside one of " + sectionNames.map { "[\($0)]" }.joined(separator: ", ")))
         }
         for table in document.tables.dropFirst() {
-            guard let section = ConfigSchema.sections.first(where: { $0.name == table.name }) else {
+            let keyNames: [String]
+            if table.name.hasPrefix(ConfigSchema.destinationPrefix) {
+                keyNames = ConfigSchema.destinationKeys.map(\.name)
+            } else if let section = ConfigSchema.sections.first(where: { $0.name == table.name }) {
+                keyNames = section.keys.map(\.name)
+            } else {
                 var problem = "unknown section [\(table.name)]"
                 if let hint = ConfigHint.closest(to: table.name, among: sectionNames) { problem += " (did you mean [\(hint)]?)" }
                 problems.append(ConfigProblem(line: table.line, section: nil, key: nil, problem: problem,
-                                              allowed: sectionNames.map { "[\($0)]" }.joined(separator: ", ")))
+                                              allowed: (sectionNames.map { "[\($0)]" } + ["[destination.NAME]"]).joined(separator: ", ")))
                 continue
             }
-            let keyNames = section.keys.map(\.name)
             for entry in table.entries where !keyNames.contains(entry.key) {
                 var problem = "unknown key \(entry.key.debugQuoted)"
                 if let hint = ConfigHint.closest(to: entry.key, among: keyNames) { problem += " (did you mean \(hint.debugQuoted)?)" }
@@ -183,6 +284,11 @@ struct ConfigDecoder {
             return nil
         }
         return (text, entry.line)
+    }
+
+    private mutating func optionalString(_ section: String, _ key: String) -> (value: String, line: Int?) {
+        if let found = stringValue(section, key) { return (found.value, found.line) }
+        return ("", nil)
     }
 
     private mutating func requiredString(_ section: String, _ key: String) -> (value: String, line: Int?) {

@@ -33,6 +33,8 @@ enum ConfigSchema {
             Key(name: "standard_upload_limit", allowed: "a size no larger than max_video_size, such as \"150MB\""),
             Key(name: "max_file_size", allowed: "a size above 0B such as \"2.5GB\"; units B, kB, MB, GB, TB, KiB, MiB, GiB, TiB"),
             Key(name: "settle_time", allowed: "a duration such as \"10s\" or \"0s\"; units ms, s, m, h"),
+            Key(name: "reject_encrypted", allowed: "true or false"),
+            Key(name: "reject_unplayable_video", allowed: "true or false"),
         ]),
         ("labels", [
             Key(name: "layout", allowed: "a relative path pattern of {unit}, {candidate} and {file} placeholders ending in /{file}, such as \"{unit}/{candidate}/{file}\"; {unit} and {candidate} may be left out only when a manifest is set"),
@@ -52,10 +54,24 @@ enum ConfigSchema {
         ]),
     ]
 
+    /// `[destination.NAME]` tables: one awarding body each.
+    static let destinationPrefix = "destination."
+
+    /// What a `[destination.NAME]` table may hold: its own keys, then any key of `[portal]`,
+    /// `[policy]` and `[labels]` (unset = the value of that section).
+    static var destinationKeys: [Key] {
+        [
+            Key(name: "folder", allowed: "its folder inside the drop folder, a relative path such as \"cityandguilds\"; default: the destination's name"),
+            Key(name: "centre", allowed: "the centre's number with this awarding body, letters and digits; default: [centre] number"),
+            Key(name: "protocol", allowed: "\"tus\""),
+        ] + ["portal", "policy", "labels"].flatMap { name in sections.first { $0.name == name }?.keys ?? [] }
+    }
+
     static let urlAllowed = "an https:// URL such as \"https://portal.example.org/files/\" (http:// only to a loopback address: 127.0.0.0/8, localhost or [::1])"
 
     static func key(_ section: String, _ name: String) -> Key? {
-        sections.first { $0.name == section }?.keys.first { $0.name == name }
+        if section.hasPrefix(destinationPrefix) { return destinationKeys.first { $0.name == name } }
+        return sections.first { $0.name == section }?.keys.first { $0.name == name }
     }
 
     static func allowed(_ section: String, _ name: String) -> String {

@@ -57,6 +57,26 @@ enum ConfigValidation {
             && parts.allSatisfy { $0.count <= 3 && !$0.isEmpty && $0.allSatisfy(\.isASCII) && UInt8($0) != nil }
     }
 
+    /// A `[destination.NAME]` name: it is written into the journal, so kept plain.
+    static func destinationName(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.count > 64 { return "is longer than 64 characters" }
+        let ok = text.unicodeScalars.allSatisfy { ("a"..."z").contains($0) || ("0"..."9").contains($0) || $0 == "-" }
+        return ok ? nil : "may hold only lower-case letters, digits and \"-\""
+    }
+
+    /// A destination's folder inside the drop folder.
+    static func destinationFolder(_ text: String) -> String? {
+        if text.isEmpty { return "is empty" }
+        if text.hasPrefix("/") { return "is not a relative path (it is inside the drop folder)" }
+        let components = text.split(separator: "/", omittingEmptySubsequences: false)
+        if components.contains(where: { $0.isEmpty || $0 == "." || $0 == ".." }) {
+            return "has an empty, \".\" or \"..\" path component"
+        }
+        if components.contains(where: { $0.hasPrefix(".") }) { return "has a hidden folder (hidden files are ignored)" }
+        return noControlCharacters(text)
+    }
+
     static func pinnedKey(_ text: String) -> String? {
         if text.isEmpty || text.hasPrefix("sha256//") { return noControlCharacters(text) }
         return "does not start with sha256//"

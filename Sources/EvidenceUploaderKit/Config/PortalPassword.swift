@@ -34,6 +34,39 @@ extension Config {
     }
 }
 
+/// Each destination's password, by destination name ("" without destinations); absent = no
+/// authentication for that portal.
+public typealias PortalPasswords = [String: PortalPassword]
+
+extension Config {
+    /// Every destination's password (see `Destination.loadPassword`).
+    public func loadPasswords(environment: [String: String]) throws(EvidenceError) -> PortalPasswords {
+        var passwords: PortalPasswords = [:]
+        for destination in destinations {
+            passwords[destination.name] = try destination.loadPassword(environment: environment)
+        }
+        return passwords
+    }
+}
+
+extension Config.Destination {
+    /// The systemd credential that holds this destination's password: `portal-password` for the
+    /// one portal of a config without destinations, `NAME-password` for `[destination.NAME]`.
+    public var credentialName: String { isImplicit ? PortalPassword.credentialName : "\(name)-password" }
+
+    /// The credential if present, else `password_file` if set, else nil (no authentication).
+    public func loadPassword(environment: [String: String]) throws(EvidenceError) -> PortalPassword? {
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            let path = ConfigPath.normalise(directory + "/" + credentialName)
+            if let password = try PortalPassword.read(path: path, checkMode: false, missingIsNil: true) {
+                return password
+            }
+        }
+        guard !portal.passwordFile.isEmpty else { return nil }
+        return try PortalPassword.read(path: portal.passwordFile, checkMode: true, missingIsNil: false)
+    }
+}
+
 extension PortalPassword {
     static func read(path: String, checkMode: Bool, missingIsNil: Bool) throws(EvidenceError) -> PortalPassword? {
         let fd: Int32

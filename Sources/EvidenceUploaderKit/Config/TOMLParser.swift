@@ -163,9 +163,16 @@ private struct Parser {
             throw Failure(line: line, message: "arrays of tables ([[...]]) are not supported")
         }
         skipSpaces()
-        let name = try parseKey(what: "table name")
+        // Dotted names (`[destination.cityandguilds]`) name a table inside a table; kept whole
+        // as "destination.cityandguilds", which is all the config needs.
+        var name = try parseKey(what: "table name")
         skipSpaces()
-        if peek == Byte.dot { throw Failure(line: line, message: "dotted table names are not supported") }
+        while peek == Byte.dot {
+            pos += 1
+            skipSpaces()
+            name += "." + (try parseKey(what: "table name after \".\""))
+            skipSpaces()
+        }
         guard peek == Byte.close else {
             throw Failure(line: line, message: "expected \"]\" to close the table header [\(name)")
         }

@@ -11,12 +11,12 @@ extension Daemon {
     func scan(reason: String) {
         lastScan = WallClock.monotonic()
         guard let drop = currentDropFolder() else { return }
-        var result = drop.scan(manifestName: config.labels.manifest)
+        var result = drop.scan(manifestPaths: Array(config.manifestPaths.values))
         // Folders that arrived since the last scan get their watches now; anything written into
         // them between the walk and the watch is caught by walking once more.
         var rounds = 0
         while let watcher, watcher.watch(folders: result.folders) > 0, rounds < 3 {
-            result = drop.scan(manifestName: config.labels.manifest)
+            result = drop.scan(manifestPaths: Array(config.manifestPaths.values))
             rounds += 1
         }
         for problem in result.problems {
@@ -60,7 +60,7 @@ extension Daemon {
         }
         let known = knownPaths()
         for path in files {
-            if path == config.labels.manifest { checkManifest(); continue }
+            if config.manifestPaths.values.contains(path) { checkManifest(); continue }
             if known.contains(path) { continue }
             if let entry = pipeline?.drop.stat(path) ?? (try? DropFolder(path: config.folders.drop))?.stat(path) {
                 if !DropFolder.isIgnored(name: String(path.split(separator: "/").last ?? "")) { observe(entry) }
@@ -108,7 +108,7 @@ extension Daemon {
             guard scheduler.admitsNewFiles(now: self.now) else { return }
             settler.forget(path)
             logger.info("settled", metadata: ["file": "\(path)"])
-            perform(scheduler.handle(.admitted(path: path, admission.admit(path, active: workers.activeIDs)), now: self.now))
+            admitted(path, admission.admit(path, active: workers.activeIDs))
         }
     }
 }

@@ -14,10 +14,10 @@ extension Daemon {
         notifier.reloading()
         logger.notice("reloading the configuration", metadata: ["config": "\(configPath)"])
         let newConfig: Config
-        let newPassword: PortalPassword?
+        let newPasswords: PortalPasswords
         do {
             newConfig = try Config.load(path: configPath)
-            newPassword = try newConfig.loadPassword(environment: environment)
+            newPasswords = try newConfig.loadPasswords(environment: environment)
         } catch {
             logger.error("the new configuration is refused; keeping the one in use", metadata: ["error": "\(error)"])
             notifier.ready(status: statusLine())
@@ -29,12 +29,12 @@ extension Daemon {
         var applied = newConfig
         applied.folders = config.folders
         config = applied
-        password = newPassword
+        passwords = newPasswords
         settler.settleTime = Self.seconds(config.policy.settleTime)
         applyRateSchedule()
         rebuildPipeline()
         credentialStamp = credentialFingerprint()
-        let resumed = scheduler.handle(.credentialsChanged, now: now)
+        let resumed = scheduler.handle(.credentialsChanged(), now: now)
         if !resumed.isEmpty {
             perform(resumed)
             logger.notice("uploads resumed after the reload")
@@ -59,7 +59,7 @@ extension Daemon {
         if dropMissing || pipeline != nil {
             logger.notice("the drop folder was made again; watching the new one", metadata: ["folder": "\(config.folders.drop)"])
         }
-        if dropMissing { session.board.setPaused(scheduler.paused) }
+        if dropMissing { session.board.setPaused(pausedBoardText) }
         dropMissing = false
         rebuildPipeline(drop: drop)
         return drop
@@ -68,18 +68,18 @@ extension Daemon {
     func rebuildPipeline(drop newDrop: DropFolder? = nil) {
         guard let drop = newDrop ?? pipeline?.drop ?? (try? DropFolder(path: config.folders.drop)) else { return }
         do {
-            let manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
-            pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: session.journal,
+            let manifests = try ManifestLoader.loadAll(from: drop, config: config)
+            pipeline = try Pipeline(config: config, passwords: passwords, drop: drop, manifests: manifests, journal: session.journal,
                                     board: session.board, rateLimiter: session.rateLimiter, requestLimits: session.requestLimits, retry: session.retry,
                                     stop: signals.stop, logger: logger, orphans: pipeline?.orphans ?? session.pipeline?.orphans ?? OrphanUploads())
         } catch {
-            logger.error("manifest.csv cannot be used; new files wait until it is fixed", metadata: ["error": "\(error)"])
+            logger.error(ManifestLoader.brokenMessage, metadata: ["error": "\(error.message)"])
             pipeline = nil
         }
     }
 
     func checkManifest() {
-        let now = stamp(config.folders.drop + "/" + config.labels.manifest)
+        let now = manifestFingerprint()
         if now != manifestStamp {
             manifestStamp = now
             logger.info("manifest changed; reading it again")
@@ -94,21 +94,28 @@ extension Daemon {
         guard fingerprint != credentialStamp else { return }
         credentialStamp = fingerprint
         do {
-            password = try config.loadPassword(environment: environment)
+            passwords = try config.loadPasswords(environment: environment)
         } catch {
             logger.error("the changed password cannot be used", metadata: ["error": "\(error)"])
             return
         }
         rebuildPipeline()
-        perform(scheduler.handle(.credentialsChanged, now: now))
+        perform(scheduler.handle(.credentialsChanged(), now: now))
         logger.notice("the password changed; uploads resumed")
     }
 
     func credentialFingerprint() -> String {
         var parts: [String] = []
-        if let directory = environment["CREDENTIALS_DIRECTORY"] { parts.append(stamp(directory + "/portal-password")) }
-        if !config.portal.passwordFile.isEmpty { parts.append(stamp(config.portal.passwordFile)) }
+        for destination in config.destinations {
+            if let directory = environment["CREDENTIALS_DIRECTORY"] { parts.append(stamp(directory + "/" + destination.credentialName)) }
+            if !destination.portal.passwordFile.isEmpty { parts.append(stamp(destination.portal.passwordFile)) }
+        }
         return parts.joined(separator: "|")
+    }
+
+    /// Every destination's manifest, as it is on disk now.
+    func manifestFingerprint() -> String {
+        config.manifestPaths.sorted { $0.key < $1.key }.map { stamp(config.folders.drop + "/" + $0.value) }.joined(separator: "|")
     }
 
     func stamp(_ path: String) -> String {
@@ -146,7 +153,7 @@ extension Daemon {
         let snapshot = session.board.snapshot()
         let uploading = snapshot.items.filter { $0.state == .uploading }
         var parts: [String] = []
-        if let paused = scheduler.paused { parts.append("PAUSED: \(paused)") }
+        if let paused = pausedSummary { parts.append("PAUSED: \(paused)") }
         if !uploading.isEmpty {
             let percents = uploading.map { $0.size > 0 ? "\($0.done * 100 / $0.size)%" : "0%" }.joined(separator: ", ")
             parts.append("\(uploading.count) uploading (\(percents))")

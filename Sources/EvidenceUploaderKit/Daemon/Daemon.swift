@@ -40,7 +40,7 @@ public final class Daemon: @unchecked Sendable {
 
     var config: Config
     let configPath: String
-    var password: PortalPassword?
+    var passwords: PortalPasswords
     var logger: Logger
     let signals: Signals
     let notifier: SystemdNotifier
@@ -70,11 +70,11 @@ public final class Daemon: @unchecked Sendable {
     /// `--once`: what stands between the run and exit status 0 besides the items.
     var problems: [String] = []
 
-    public init(configPath: String, config: Config, password: PortalPassword?, logger: Logger,
+    public init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,
                 signals: Signals, environment: [String: String], mode: Scheduler.Mode = .daemon) {
         self.configPath = configPath
         self.config = config
-        self.password = password
+        self.passwords = passwords
         self.logger = logger
         self.signals = signals
         self.environment = environment
@@ -97,7 +97,7 @@ public final class Daemon: @unchecked Sendable {
     public func run() throws(EvidenceError) {
         precondition(mode == .daemon)
         try start()
-        manifestStamp = stamp(config.folders.drop + "/" + config.labels.manifest)
+        manifestStamp = manifestFingerprint()
         credentialStamp = credentialFingerprint()
         applyRateSchedule()
         if config.folders.watch == .inotify {
@@ -131,7 +131,7 @@ public final class Daemon: @unchecked Sendable {
             admitSettled(now: now)
             handleRequests()
         } everySecond: {
-            if scheduler.paused != nil && WallClock.monotonic() - lastCredentialCheck >= 5 { checkCredentials() }
+            if !scheduler.paused.isEmpty && WallClock.monotonic() - lastCredentialCheck >= 5 { checkCredentials() }
             notifier.status(statusLine())
             maybeCompact()
             applyRateSchedule()
@@ -150,19 +150,18 @@ public final class Daemon: @unchecked Sendable {
             summary.problems.append(session.problem ?? "cannot start")
             return summary
         }
-        let scan = pipeline.drop.scan(manifestName: config.labels.manifest)
+        let scan = pipeline.drop.scan(manifestPaths: Array(config.manifestPaths.values))
         for problem in scan.problems {
             logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
         }
         problems += scan.problems
         logger.info("scanned drop folder", metadata: ["files": "\(scan.files.count)", "folder": "\(config.folders.drop)"])
         for entry in scan.unreadableNames {
-            perform(scheduler.handle(.admitted(path: entry.readablePath, pipeline.rejectUnreadableName(entry)
-                ? .rejected : .deferred("could not move it to rejected/")), now: now))
+            admitted(entry.readablePath, pipeline.rejectUnreadableName(entry) ? .rejected : .deferred("could not move it to rejected/"))
         }
         let admission = Admission(pipeline: pipeline)
         for entry in scan.files where scheduler.admitsNewFiles(now: now) && !signals.stop.isRaised {
-            perform(scheduler.handle(.admitted(path: entry.path, admission.admit(entry.path)), now: now))
+            admitted(entry.path, admission.admit(entry.path))
         }
         loop { _ in } everySecond: {}
         try finish()
@@ -180,10 +179,11 @@ public final class Daemon: @unchecked Sendable {
     }
 
     private func start() throws(EvidenceError) {
-        session = try RunSession.start(config: config, password: password, stop: signals.stop, logger: logger,
+        session = try RunSession.start(config: config, passwords: passwords, stop: signals.stop, logger: logger,
                                        retry: Self.retryPolicy(mode))
         pipeline = session.pipeline
-        _ = scheduler.handle(.recovered(session.recovered), now: now)
+        let recovered = session.recovered.map { Scheduler.Entry($0, session.journal.item(id: $0)?.destinationName ?? "") }
+        _ = scheduler.handle(.recovered(recovered), now: now)
     }
 
     /// The loop both modes share: transfers ended, transfers to start, the status each second.
@@ -230,6 +230,29 @@ public final class Daemon: @unchecked Sendable {
 
     // MARK: - The scheduler's actions
 
+    /// Tells the scheduler what admitting a file came to, with the destination it was queued for.
+    func admitted(_ path: String, _ result: AdmissionResult) {
+        var destination = ""
+        if case let .queued(id) = result { destination = session.journal.item(id: id)?.destinationName ?? "" }
+        if case let .alreadyQueued(id) = result { destination = session.journal.item(id: id)?.destinationName ?? "" }
+        perform(scheduler.handle(.admitted(path: path, result, destination: destination), now: now))
+    }
+
+    /// The status board's pause line: which portals refused their credentials.
+    var pausedBoardText: String? {
+        guard !scheduler.paused.isEmpty else { return nil }
+        let names = scheduler.paused.keys.filter { !$0.isEmpty }.sorted()
+        if names.isEmpty { return "the portal refused the centre's credentials: check the password, then reload" }
+        return "the portal of \(names.joined(separator: ", ")) refused the centre's credentials: check the password, then reload"
+    }
+
+    /// What the status says of paused destinations, nil when none is.
+    var pausedSummary: String? {
+        guard !scheduler.paused.isEmpty else { return nil }
+        return scheduler.paused.sorted { $0.key < $1.key }
+            .map { $0.key.isEmpty ? $0.value : "\($0.key): \($0.value)" }.joined(separator: "; ")
+    }
+
     func perform(_ actions: [Scheduler.Action]) {
         for action in actions { perform(action) }
     }
@@ -259,14 +282,19 @@ public final class Daemon: @unchecked Sendable {
                 session.board.set(path, state: .paused, size: size, message: "waiting for a working password")
             }
 
-        case let .pauseAll(reason):
+        case let .pause(destination, reason):
             guard mode == .daemon else { return }
             lastCredentialCheck = WallClock.monotonic()
-            logger.critical("all uploads paused: the portal refused the centre's credentials; fix the password (or portal.username) and reload with `systemctl reload evidence-uploader`", metadata: ["reason": "\(reason)"])
-            session.board.setPaused("the portal refused the centre's credentials: check the password, then reload")
+            var metadata: Logger.Metadata = ["reason": "\(reason)"]
+            if !destination.isEmpty { metadata["destination"] = "\(destination)" }
+            logger.critical(destination.isEmpty
+                ? "all uploads paused: the portal refused the centre's credentials; fix the password (or portal.username) and reload with `systemctl reload evidence-uploader`"
+                : "uploads to this destination paused: its portal refused the centre's credentials; fix its password (or username) and reload with `systemctl reload evidence-uploader`",
+                metadata: metadata)
+            session.board.setPaused(pausedBoardText)
 
-        case .resumeAll:
-            session.board.setPaused(nil)
+        case .resume:
+            session.board.setPaused(pausedBoardText)
 
         case let .lookAgain(id):
             guard let item = session.journal.item(id: id), let entry = pipeline?.drop.stat(item.relativePath) else { return }
@@ -299,15 +327,12 @@ public final class Daemon: @unchecked Sendable {
             session.board.setPaused("the state folder \(config.folders.state) is full: free some space")
 
         case .resumeAdmissions:
-            session.board.setPaused(scheduler.paused)
+            session.board.setPaused(pausedBoardText)
             logger.notice("the state folder has room again; taking new files")
 
         case let .stopProcess(reason):
             logger.critical("the journal cannot be written; stopping so the service manager can restart", metadata: ["error": "\(reason)"])
             journalFailure = reason
-            signals.stop.raise()
-
-        case .stopTransfers:
             signals.stop.raise()
 
         case let .retryAnswered(answer):

@@ -26,4 +26,6 @@ public struct JournalItem: Sendable, Equatable {
     public var destination: String?
     /// The rejection code (`.rejected`) or why it was given up (`.abandoned`).
     public var reason: String?
+    /// The awarding body (`[destination.NAME]`); "" without destinations.
+    public var destinationName: String = ""
 }

@@ -4,8 +4,11 @@
 /// assigned by the journal when `.discovered` is appended and increase.
 public enum JournalRecord: Sendable, Equatable {
     /// A file was found and accepted for upload. The `id` is ignored on append (the journal assigns it).
+    /// `destinationName`: the awarding body (`[destination.NAME]`) it goes to; "" for a config
+    /// without destinations (and in every journal written before destinations existed).
     case discovered(id: UInt64, relativePath: String, device: UInt64, inode: UInt64, size: Int64,
-                    mtimeNanos: Int64, labels: EvidenceLabels, fileType: String, endpoint: String)
+                    mtimeNanos: Int64, labels: EvidenceLabels, fileType: String, endpoint: String,
+                    destinationName: String = "")
     /// The SHA-256 of the whole file, lowercase hex.
     case hashed(id: UInt64, sha256: String)
     /// The server created an upload at this URL; written before the first byte is sent.
@@ -23,7 +26,7 @@ public enum JournalRecord: Sendable, Equatable {
 
     public var id: UInt64 {
         switch self {
-        case let .discovered(id, _, _, _, _, _, _, _, _): id
+        case let .discovered(id, _, _, _, _, _, _, _, _, _): id
         case let .hashed(id, _): id
         case let .created(id, _): id
         case let .offset(id, _): id
@@ -64,8 +67,9 @@ public enum JournalRecord: Sendable, Equatable {
     /// The same record with another id (used when the journal assigns ids).
     func withID(_ newID: UInt64) -> JournalRecord {
         switch self {
-        case let .discovered(_, p, d, i, s, m, l, t, e):
-            .discovered(id: newID, relativePath: p, device: d, inode: i, size: s, mtimeNanos: m, labels: l, fileType: t, endpoint: e)
+        case let .discovered(_, p, d, i, s, m, l, t, e, n):
+            .discovered(id: newID, relativePath: p, device: d, inode: i, size: s, mtimeNanos: m, labels: l, fileType: t, endpoint: e,
+                        destinationName: n)
         case let .hashed(_, h): .hashed(id: newID, sha256: h)
         case let .created(_, u): .created(id: newID, uploadURL: u)
         case let .offset(_, o): .offset(id: newID, offset: o)
@@ -79,8 +83,9 @@ public enum JournalRecord: Sendable, Equatable {
     /// One readable line, control characters escaped.
     public var dumpLine: String {
         switch self {
-        case let .discovered(id, p, d, i, s, m, l, t, e):
+        case let .discovered(id, p, d, i, s, m, l, t, e, n):
             "#\(id) discovered path=\(p.debugQuoted) dev=\(d) ino=\(i) size=\(s) mtime_ns=\(m) centre=\(l.centre.debugQuoted) candidate=\(l.candidate.debugQuoted) unit=\(l.unit.debugQuoted) type=\(t.debugQuoted) endpoint=\(e.debugQuoted)"
+                + (n.isEmpty ? "" : " destination=\(n.debugQuoted)")
         case let .hashed(id, h): "#\(id) hashed sha256=\(h.debugQuoted)"
         case let .created(id, u): "#\(id) created url=\(u.debugQuoted)"
         case let .offset(id, o): "#\(id) offset \(o)"

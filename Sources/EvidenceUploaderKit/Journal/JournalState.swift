@@ -21,11 +21,11 @@ struct JournalState {
     }
 
     mutating func apply(_ record: JournalRecord) {
-        if case let .discovered(id, path, device, inode, size, mtime, labels, fileType, endpoint) = record {
+        if case let .discovered(id, path, device, inode, size, mtime, labels, fileType, endpoint, destinationName) = record {
             items[id] = JournalItem(id: id, relativePath: path, device: device, inode: inode, size: size,
                                     mtimeNanos: mtime, labels: labels, fileType: fileType, endpoint: endpoint,
                                     sha256: nil, uploadURL: nil, confirmedOffset: 0, state: .discovered,
-                                    destination: nil, reason: nil)
+                                    destination: nil, reason: nil, destinationName: destinationName)
             if id >= nextID { nextID = id &+ 1 }
             return
         }

@@ -24,8 +24,14 @@ public enum JournalTool {
         let typeText = typeOrder.compactMap { name in byType[name].map { "\(name) \($0)" } }.joined(separator: ", ")
         lines.append("records: \(scan.entries.count)" + (typeText.isEmpty ? "" : " (\(typeText))"))
         let state = JournalState(records: scan.entries.lazy.map(\.record))
-        let stateText = JournalItemState.allCases.map { "\($0.rawValue) \(state.count(in: $0))" }.joined(separator: ", ")
-        lines.append("items: \(state.items.count) (\(stateText)); unfinished \(state.unfinished.count)")
+        // Only the states some item is in: a column of zeros reads like a count of something that
+        // happened, and most rejections never reach the journal (below).
+        let stateText = JournalItemState.allCases.compactMap { itemState -> String? in
+            let count = state.count(in: itemState)
+            return count > 0 ? "\(itemState.rawValue) \(count)" : nil
+        }.joined(separator: ", ")
+        lines.append("items: \(state.items.count)" + (stateText.isEmpty ? "" : " (\(stateText))") + "; unfinished \(state.unfinished.count)")
+        lines.append("(a file rejected when it is first checked is not recorded here: its reason is beside it in rejected/)")
         for damage in scan.damage {
             lines.append("DAMAGE at byte offset \(damage.offset): \(damage.length) unreadable bytes, valid records resume at offset \(damage.offset + damage.length)")
         }

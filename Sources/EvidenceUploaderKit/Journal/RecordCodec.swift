@@ -6,7 +6,7 @@ enum RecordCodec {
         w.u8(record.typeCode)
         w.u64(record.id)
         switch record {
-        case let .discovered(_, path, device, inode, size, mtime, labels, fileType, endpoint):
+        case let .discovered(_, path, device, inode, size, mtime, labels, fileType, endpoint, destinationName):
             w.string(path)
             w.u64(device)
             w.u64(inode)
@@ -17,6 +17,8 @@ enum RecordCodec {
             w.string(labels.unit)
             w.string(fileType)
             w.string(endpoint)
+            // Only when there is one: a journal of a config without destinations stays as it was.
+            if !destinationName.isEmpty { w.string(destinationName) }
         case let .hashed(_, sha256): w.string(sha256)
         case let .created(_, url): w.string(url)
         case let .offset(_, offset): w.i64(offset)
@@ -48,9 +50,10 @@ enum RecordCodec {
             let unit = try r.string()
             let fileType = try r.string()
             let endpoint = try r.string()
+            let destinationName = r.remaining > 0 ? try r.string() : ""
             record = .discovered(id: id, relativePath: path, device: device, inode: inode, size: size, mtimeNanos: mtime,
                                  labels: EvidenceLabels(centre: centre, candidate: candidate, unit: unit),
-                                 fileType: fileType, endpoint: endpoint)
+                                 fileType: fileType, endpoint: endpoint, destinationName: destinationName)
         case 2: record = .hashed(id: id, sha256: try r.string())
         case 3: record = .created(id: id, uploadURL: try r.string())
         case 4: record = .offset(id: id, offset: try r.i64())

@@ -1,3 +1,4 @@
+import Logging
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -5,6 +6,23 @@ import Glibc
 /// Reads `manifest.csv` from the drop root through the drop folder's descriptor.
 enum ManifestLoader {
     static let maxSize = 16 << 20
+
+    /// What the log and `status` say while a manifest cannot be used.
+    static let brokenMessage: Logger.Message = "manifest.csv cannot be used; nothing is uploaded until it is fixed"
+
+    /// Every destination's manifest (in its folder; the drop root without destinations), by
+    /// destination name; absent ones are left out. A broken one throws, naming its path.
+    static func loadAll(from drop: DropFolder, config: Config) throws(EvidenceError) -> [String: Manifest] {
+        var manifests: [String: Manifest] = [:]
+        for (name, path) in config.manifestPaths.sorted(by: { $0.key < $1.key }) {
+            do {
+                manifests[name] = try load(from: drop, name: path)
+            } catch {
+                throw EvidenceError(error.code, error.message.hasPrefix(path) ? error.message : "\(path): \(error.message)", cause: error.cause)
+            }
+        }
+        return manifests
+    }
 
     /// nil when the manifest is disabled or absent.
     static func load(from drop: DropFolder, name: String) throws(EvidenceError) -> Manifest? {

@@ -31,7 +31,7 @@ enum Notes {
         Centre:       \(d.labels.centre)
         Candidate:    \(d.labels.candidate)
         Unit:         \(d.labels.unit)
-        Size:         \(d.size < 1000 ? "\(d.size) bytes" : "\(ByteFormatting.human(d.size)) (\(d.size) bytes)")
+        Size:         \(sizeWords(d.size))
         Type:         \(d.fileType), \(d.route == .standard ? "standard upload" : "large-file upload")
         Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))
         SHA-256:      \(d.sha256)
@@ -67,14 +67,28 @@ enum Notes {
         """
     }
 
+    /// A size said once: "5 bytes" below 1 kB, else "20.0 MB (20000000 bytes)" (the exact count
+    /// to compare with what the portal reports).
+    static func sizeWords(_ bytes: Int64) -> String {
+        bytes < 1000 ? ByteFormatting.human(bytes) : "\(ByteFormatting.human(bytes)) (\(bytes) bytes)"
+    }
+
     /// "2026-11-23 14:05:09 GMT" in the machine's time zone.
     static func localTime(_ seconds: Int64) -> String {
         WallClock.localText(seconds, format: "%Y-%m-%d %H:%M:%S %Z")
     }
 
+    /// "0.4 seconds" (tenths under 10 s, so a quick upload does not read "0 seconds"), "1 second",
+    /// "42 seconds", "3 min 5 s", "2 h 10 min".
     static func durationWords(_ seconds: Double) -> String {
+        guard seconds.isFinite, seconds >= 0 else { return "an unknown time" }
+        if seconds < 9.95 {
+            let tenths = ByteFormatting.fixed(seconds, 1)
+            if tenths == "0.0" { return "less than 0.1 seconds" }
+            return tenths == "1.0" ? "1 second" : "\(tenths) seconds"
+        }
         let s = Int(seconds.rounded())
-        if s < 60 { return s == 1 ? "1 second" : "\(s) seconds" }
+        if s < 60 { return "\(s) seconds" }
         if s < 3600 { return "\(s / 60) min \(s % 60) s" }
         return "\(s / 3600) h \(s % 3600 / 60) min"
     }

@@ -62,7 +62,7 @@ struct Admission {
             let id = try pipeline.journal.append(.discovered(
                 id: 0, relativePath: relativePath, device: file.device, inode: file.inode, size: file.size,
                 mtimeNanos: file.modified, labels: acceptance.labels, fileType: acceptance.fileType,
-                endpoint: acceptance.endpoint))
+                endpoint: acceptance.endpoint, destinationName: acceptance.destination))
             pipeline.board.set(relativePath, state: .queued, size: file.size, labels: acceptance.labels, id: id)
             logger.info("accepted", metadata: [
                 "id": "\(id)", "candidate": "\(acceptance.labels.candidate)", "unit": "\(acceptance.labels.unit)",

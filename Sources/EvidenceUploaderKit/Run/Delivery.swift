@@ -10,7 +10,7 @@ struct Delivery {
     let pipeline: Pipeline
 
     func deliver(_ item: JournalItem) -> Outcome {
-        let logger = pipeline.logger(for: item.relativePath)
+        let logger = pipeline.logger(for: item.relativePath, destination: item.destinationName)
         let journal = pipeline.journal
         let board = pipeline.board
 
@@ -24,7 +24,7 @@ struct Delivery {
             // Gone from the drop folder. If the journal lost its last records (torn tail), the
             // file may already be in uploaded/ and the portal may hold all of it: finish then.
             if let url = item.uploadURL, pipeline.uploaded.find(item.relativePath, inode: item.inode) != nil,
-               portalHoldsAll(url: url, length: item.size) {
+               portalHoldsAll(url: url, length: item.size, destination: item.destinationName) {
                 var delivered = item
                 delivered.state = .delivered
                 do { try journal.append(.delivered(id: item.id)) } catch { return recordingFailed(error, logger: logger) }
@@ -80,22 +80,22 @@ struct Delivery {
         ])
         // The endpoint of the config in force (a corrected portal URL applies on retry); a
         // resumed upload goes on at its own absolute URL.
-        let endpoint = pipeline.examiner.endpoint(forSize: item.size)
-        let portal = ParsedURL.parse(endpoint)?.origin
+        let endpoint = pipeline.examiner.endpoint(forSize: item.size, destination: item.destinationName)
+        let portal = pipeline.portal(for: item.destinationName)
         let job = UploadJob(endpoint: endpoint, fd: file.fd, length: file.size,
                             metadata: metadata, chunkSize: pipeline.config.transfer.chunkSize.bytes,
                             maxChunkSize: pipeline.config.transfer.maxChunkSize.bytes,
-                            resumeURL: resumeURL, requestLimit: pipeline.requestLimits.limit(for: portal),
+                            resumeURL: resumeURL, requestLimit: pipeline.requestLimits.limit(for: portal.origin),
                             fileUnchanged: { file.isUnchanged() })
         let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size,
-                                        portal: portal, logger: logger)
+                                        portal: portal.origin, logger: logger)
         let started = WallClock.monotonic()
         let result: UploadResult
         do {
             logger.info(resumeURL == nil ? "upload started" : "upload resumed", metadata: [
                 "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(item.size)",
             ])
-            result = try pipeline.transport.upload(job, retry: pipeline.retry, stop: pipeline.stop, observer: observer)
+            result = try portal.transport.upload(job, retry: pipeline.retry, stop: pipeline.stop, observer: observer)
         } catch {
             let failure = error
             if let journalError = observer.journalError { return recordingFailed(journalError, logger: logger) }
@@ -194,7 +194,7 @@ struct Delivery {
 
     private func receipt(_ item: JournalItem, destination: String, seconds: Double, duplicateOf: String?, at time: Int64) -> String {
         let parts = destination.split(separator: "/")
-        let route = pipeline.examiner.route(forSize: item.size)
+        let route = pipeline.examiner.route(forSize: item.size, destination: item.destinationName)
         return Notes.receipt(.init(
             fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
             labels: item.labels, size: item.size, fileType: item.fileType, route: route,
@@ -241,10 +241,10 @@ struct Delivery {
     private func supersede(_ item: JournalItem, _ reason: String, logger: Logger, keepComplete: Bool = false) -> Outcome {
         logger.notice("dropping a queued item", metadata: ["reason": "\(reason)"])
         if let url = item.uploadURL {
-            if keepComplete && portalHoldsAll(url: url, length: item.size) {
+            if keepComplete && portalHoldsAll(url: url, length: item.size, destination: item.destinationName) {
                 logger.notice("the portal holds the whole upload; it is kept", metadata: ["url": "\(url)"])
             } else {
-                terminate(url)
+                terminate(url, destination: item.destinationName)
             }
         }
         do {
@@ -258,15 +258,15 @@ struct Delivery {
 
     /// Does the portal hold every byte of this upload? (A failed question counts as yes: never
     /// delete what might be the portal's only complete copy.)
-    private func portalHoldsAll(url: String, length: Int64) -> Bool {
-        pipeline.transport.holdsAll(url, length: length)
+    private func portalHoldsAll(url: String, length: Int64, destination: String) -> Bool {
+        pipeline.portal(for: destination).transport.holdsAll(url, length: length)
     }
 
     /// Tells the portal an upload is abandoned, where it supports termination; said loudly when
     /// that fails, since the portal may then keep a stray upload.
-    private func terminate(_ url: String) {
+    private func terminate(_ url: String, destination: String) {
         do {
-            try pipeline.transport.abandon(url)
+            try pipeline.portal(for: destination).transport.abandon(url)
         } catch {
             pipeline.logger.warning("could not withdraw an abandoned upload from the portal", metadata: ["url": "\(url)", "error": "\(error)"])
         }

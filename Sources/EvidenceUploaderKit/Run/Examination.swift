@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the checks (safe open, policy, labels) decided about one file, before any upload.
 public enum Examination: Sendable {
     case accepted(Acceptance)
@@ -9,50 +13,122 @@ public enum Examination: Sendable {
         public var fileType: String
         public var labels: EvidenceLabels
         public var endpoint: String
+        /// The awarding body (`[destination.NAME]`); "" without destinations.
+        public var destination: String
     }
 }
 
-/// The checks of DESIGN.md §2 steps 4-5, shared by `run` and `check`.
+/// The checks of the design's steps 4-5 (docs/ARCHITECTURE.md), shared by `run` and `check`: which
+/// destination a file belongs to (by its folder), then that destination's rules and labels.
 public struct Examiner: Sendable {
-    let policy: UploadPolicy
-    let labeller: Labeller
-    let standardEndpoint: String
-    let largeFileEndpoint: String
-
-    public init(config: Config, manifest: Manifest?) throws(EvidenceError) {
-        policy = UploadPolicy(
-            maxVideoSize: config.policy.maxVideoSize.bytes,
-            standardUploadLimit: config.policy.standardUploadLimit.bytes,
-            maxFileSize: config.policy.maxFileSize.bytes)
-        labeller = Labeller(centre: config.centre.number, layout: try LabelLayout(pattern: config.labels.layout), manifest: manifest)
-        standardEndpoint = config.portal.url
-        largeFileEndpoint = config.effectiveLargeFileURL
+    /// One destination's rules.
+    struct Rules: Sendable {
+        let destination: Config.Destination
+        let policy: UploadPolicy
+        /// Encrypted files and unplayable videos (`[policy] reject_encrypted`, `reject_unplayable_video`).
+        let openability: OpenabilityPolicy
+        let labeller: Labeller
     }
 
-    /// The route of a file of this size under the config in force.
-    func route(forSize size: Int64) -> UploadRoute { policy.route(forSize: size) }
+    let rules: [Rules]
 
-    /// The endpoint of a route under the config in force.
-    func endpoint(for route: UploadRoute) -> String {
-        route == .standard ? standardEndpoint : largeFileEndpoint
+    /// `manifests`: each destination's manifest, by destination name.
+    public init(config: Config, manifests: [String: Manifest]) throws(EvidenceError) {
+        var rules: [Rules] = []
+        for destination in config.destinations {
+            let policy = UploadPolicy(
+                maxVideoSize: destination.policy.maxVideoSize.bytes,
+                standardUploadLimit: destination.policy.standardUploadLimit.bytes,
+                maxFileSize: destination.policy.maxFileSize.bytes)
+            let labeller = Labeller(centre: destination.centre, layout: try LabelLayout(pattern: destination.labels.layout),
+                                    manifest: manifests[destination.name])
+            let openability = OpenabilityPolicy(rejectEncrypted: destination.policy.rejectEncrypted,
+                                                rejectUnplayableVideo: destination.policy.rejectUnplayableVideo)
+            rules.append(Rules(destination: destination, policy: policy, openability: openability, labeller: labeller))
+        }
+        self.rules = rules
+    }
+
+    /// The rules of the destination a file at `relativePath` belongs to, and its path inside that
+    /// destination's folder.
+    func rules(forRelativePath relativePath: String) -> (rules: Rules, innerPath: String)? {
+        for rule in rules {
+            if let inner = rule.destination.innerPath(of: relativePath) { return (rule, inner) }
+        }
+        return nil
+    }
+
+    func rules(named name: String) -> Rules? { rules.first { $0.destination.name == name } }
+
+    /// The route of a file of this size under the config in force.
+    func route(forSize size: Int64, destination: String) -> UploadRoute {
+        (rules(named: destination) ?? rules[0]).policy.route(forSize: size)
     }
 
     /// The endpoint for a file of this size under the config in force.
-    func endpoint(forSize size: Int64) -> String { endpoint(for: route(forSize: size)) }
+    func endpoint(forSize size: Int64, destination: String) -> String {
+        let rule = rules(named: destination) ?? rules[0]
+        return rule.endpoint(for: rule.policy.route(forSize: size))
+    }
 
     public func examine(_ file: EvidenceFile, relativePath: String) throws(EvidenceError) -> Examination {
+        guard let (rule, innerPath) = rules(forRelativePath: relativePath) else {
+            return .rejected(.outsideDestinations(folders: rules.map(\.destination.folder)))
+        }
         let head = try file.head(ContentSniffer.headLength)
-        switch policy.decide(fileName: file.fileName, size: file.size, head: head) {
+        switch rule.policy.decide(fileName: file.fileName, size: file.size, head: head) {
         case let .reject(rejection):
             return .rejected(rejection)
         case let .accept(route, kind, fileType):
-            switch labeller.labels(forRelativePath: relativePath) {
+            if let rejection = try rule.openability.check(fileName: file.fileName, kind: kind, head: head, bytes: file) {
+                return .rejected(rejection)
+            }
+            switch rule.labeller.labels(forRelativePath: innerPath) {
             case let .failure(rejection):
                 return .rejected(rejection)
             case let .success(labels):
                 return .accepted(.init(route: route, kind: kind, fileType: fileType, labels: labels,
-                                       endpoint: endpoint(for: route)))
+                                       endpoint: rule.endpoint(for: route), destination: rule.destination.name))
             }
         }
+    }
+}
+
+extension Examiner.Rules {
+    /// The endpoint of a route under the config in force.
+    func endpoint(for route: UploadRoute) -> String {
+        route == .standard ? destination.portal.url : destination.effectiveLargeFileURL
+    }
+}
+
+extension Rejection {
+    /// A file in the drop folder but in no awarding body's folder: where it goes is unknown.
+    static func outsideDestinations(folders: [String]) -> Rejection {
+        let list = folders.map { "\"\($0)/\"" }.joined(separator: ", ")
+        return Rejection(code: "no-destination", message: "This file is not inside an awarding body's folder, so it is not known where to send it. Move it into one of these folders in the drop folder: \(list), under its unit and candidate folders, then it will be sent.")
+    }
+}
+
+/// The openability checks read the file through the descriptor it was safely opened with.
+extension EvidenceFile: EvidenceBytes {
+    public func read(at offset: Int64, count: Int) throws(EvidenceError) -> [UInt8] {
+        guard offset >= 0, count > 0, offset < size else { return [] }
+        let want = Int(min(Int64(count), size - offset))
+        var buffer = [UInt8](repeating: 0, count: want)
+        var got = 0
+        while got < want {
+            let n = buffer.withUnsafeMutableBytes { raw in
+                pread(fd, raw.baseAddress! + got, want - got, off_t(offset) + off_t(got))
+            }
+            if n == 0 { break }
+            if n < 0 {
+                let code = errno
+                if code == EINTR { continue }
+                throw EvidenceError(.system, "cannot read \(relativePath.debugQuoted)",
+                                    cause: SystemCallError(operation: "read", path: relativePath, errno: code))
+            }
+            got += n
+        }
+        return got == want ? buffer : Array(buffer.prefix(got))
     }
 }

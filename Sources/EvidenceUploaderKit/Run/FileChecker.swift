@@ -11,15 +11,15 @@ public struct FileChecker {
 
     let config: Config
     let dropRoot: String?
-    let manifest: Manifest?
+    let manifests: [String: Manifest]
 
     public init(config: Config) throws(EvidenceError) {
         self.config = config
         dropRoot = Self.realPath(config.folders.drop)
         if let dropRoot, let drop = try? DropFolder(path: dropRoot) {
-            manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
+            manifests = try ManifestLoader.loadAll(from: drop, config: config)
         } else {
-            manifest = nil
+            manifests = [:]
         }
     }
 
@@ -39,8 +39,11 @@ public struct FileChecker {
             root = dropRoot
             relative = String(full.dropFirst(dropRoot.count + 1))
         } else {
-            // Outside the drop folder: take labels from as many trailing folders as the layout has.
-            let depth = config.labels.layout.split(separator: "/").count
+            // Outside the drop folder: take labels from as many trailing folders as the layout has
+            // (and, with destinations, the destination's folder above them).
+            let destination = config.destinations[0]
+            let depth = destination.labels.layout.split(separator: "/").count
+                + (destination.folder.isEmpty ? 0 : destination.folder.split(separator: "/").count)
             let fullParts = full.split(separator: "/").map(String.init)
             let kept = Array(fullParts.suffix(depth))
             relative = kept.joined(separator: "/")
@@ -60,7 +63,7 @@ public struct FileChecker {
                 }
             }
             lines.append("size: \(ByteFormatting.human(file.size)) (\(file.size) bytes)")
-            examination = try Examiner(config: config, manifest: manifest).examine(file, relativePath: relative)
+            examination = try Examiner(config: config, manifests: manifests).examine(file, relativePath: relative)
         } catch {
             return Report(accepted: false, text: "\(path.debugQuoted): cannot check: \(error)")
         }
@@ -72,6 +75,7 @@ public struct FileChecker {
         switch examination {
         case let .accepted(a):
             lines += [
+                "destination: \(a.destination.isEmpty ? "the portal" : a.destination)",
                 "type: \(a.fileType)",
                 "route: \(a.route.rawValue) upload to \(a.endpoint)",
                 "centre: \(a.labels.centre)", "candidate: \(a.labels.candidate)", "unit: \(a.labels.unit)",

@@ -16,19 +16,19 @@ public struct OnceRun {
     }
 
     let config: Config
-    let password: PortalPassword?
+    let passwords: PortalPasswords
     let signals: Daemon.Signals
     let logger: Logger
 
-    public init(config: Config, password: PortalPassword?, signals: Daemon.Signals, logger: Logger) {
+    public init(config: Config, passwords: PortalPasswords, signals: Daemon.Signals, logger: Logger) {
         self.config = config
-        self.password = password
+        self.passwords = passwords
         self.signals = signals
         self.logger = logger
     }
 
     public func run() throws(EvidenceError) -> Summary {
-        try Daemon(configPath: "", config: config, password: password, logger: logger, signals: signals,
+        try Daemon(configPath: "", config: config, passwords: passwords, logger: logger, signals: signals,
                    environment: [:], mode: .once).runOnce()
     }
 }

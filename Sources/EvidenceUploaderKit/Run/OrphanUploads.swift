@@ -21,11 +21,14 @@ final class OrphanUploads: Sendable {
     }
 
     /// Asks the portal about each URL; unreachable or unknown ones are said and dropped.
-    static func discover(urls: [String], http: HTTPClientSettings, logger: Logger) -> OrphanUploads {
-        guard !urls.isEmpty, let connection = try? CurlConnection(settings: http) else { return OrphanUploads() }
-        let client = TusClient(connection: connection)
+    /// `clients`: each portal's settings; a URL is asked with the one whose origins it is on.
+    static func discover(urls: [String], clients: [HTTPClientSettings], logger: Logger) -> OrphanUploads {
         var found: [Upload] = []
         for url in Set(urls).sorted() {
+            guard let origin = ParsedURL.parse(url)?.origin,
+                  let http = clients.first(where: { $0.origins.mayContact(origin) }) ?? clients.first,
+                  let connection = try? CurlConnection(settings: http) else { continue }
+            let client = TusClient(connection: connection)
             do {
                 let (offset, length, metadata) = try client.probeWithMetadata(url: url)
                 guard let length else { continue }

@@ -1,16 +1,24 @@
 import Logging
 
 /// What every stage of a file's journey shares: the config, the drop folder, the journal, the
-/// status board, the HTTP settings and the stop signal. Built once per run (and again on reload).
+/// status board, each destination's portal (behind its transport) and the stop signal. Built
+/// once per run (and again on reload).
 public final class Pipeline: Sendable {
+    /// One awarding body's portal at run time.
+    struct Portal: Sendable {
+        let http: HTTPClientSettings
+        let transport: any UploadTransport
+        /// The origin of its creation URL, under which learned request limits are kept.
+        let origin: Origin?
+    }
+
     let config: Config
     let drop: DropFolder
     let journal: Journal
     let board: StatusBoard
     let examiner: Examiner
-    let http: HTTPClientSettings
-    /// The portal's protocol, behind its port.
-    let transport: any UploadTransport
+    /// By destination name ("" without destinations).
+    let portals: [String: Portal]
     let retry: RetryPolicy
     let stop: StopSignal
     let logger: Logger
@@ -20,30 +28,22 @@ public final class Pipeline: Sendable {
     /// What each portal was found to refuse per request; shared across reloads.
     let requestLimits: RequestSizeLimits
 
-    init(config: Config, password: PortalPassword?, drop: DropFolder, manifest: Manifest?, journal: Journal,
-         board: StatusBoard, rateLimiter: RateLimiter, requestLimits: RequestSizeLimits, retry: RetryPolicy, stop: StopSignal, logger: Logger,
-         orphans: OrphanUploads = OrphanUploads()) throws(EvidenceError) {
+    init(config: Config, passwords: PortalPasswords, drop: DropFolder, manifests: [String: Manifest], journal: Journal,
+         board: StatusBoard, rateLimiter: RateLimiter, requestLimits: RequestSizeLimits, retry: RetryPolicy,
+         stop: StopSignal, logger: Logger, orphans: OrphanUploads = OrphanUploads()) throws(EvidenceError) {
         self.config = config
         self.drop = drop
         self.journal = journal
         self.board = board
-        self.examiner = try Examiner(config: config, manifest: manifest)
-        var http = HTTPClientSettings()
-        http.origins = OriginPolicy(portalURLs: [config.portal.url, config.effectiveLargeFileURL],
-                                    uploadOrigins: config.portal.uploadOrigins,
-                                    credentialsToUploads: config.portal.sendCredentialsToUploadOrigins)
-        if let password {
-            http.username = config.portalUsername
-            http.password = password.value
+        self.examiner = try Examiner(config: config, manifests: manifests)
+        var portals: [String: Portal] = [:]
+        for destination in config.destinations {
+            let http = HTTPClientSettings(destination: destination, password: passwords[destination.name],
+                                          transfer: config.transfer, rateLimiter: rateLimiter, stop: stop)
+            portals[destination.name] = Portal(http: http, transport: TusTransport(settings: http),
+                                               origin: ParsedURL.parse(destination.portal.url)?.origin)
         }
-        http.caFile = config.portal.caFile
-        http.pinnedPublicKey = config.portal.pinnedPublicKey
-        http.proxy = config.portal.proxy
-        http.lowSpeedTimeSeconds = max(1, Int(config.transfer.lowSpeedTime.components.seconds))
-        http.rateLimiter = rateLimiter
-        http.stop = stop
-        self.http = http
-        self.transport = TusTransport(settings: http)
+        self.portals = portals
         self.retry = retry
         self.stop = stop
         self.logger = logger
@@ -53,6 +53,12 @@ public final class Pipeline: Sendable {
         self.requestLimits = requestLimits
     }
 
+    /// The portal of a destination; the first one for a name the config no longer has (an item
+    /// journalled before a destination was renamed goes on where the config says now).
+    func portal(for destination: String) -> Portal {
+        portals[destination] ?? portals[config.destinations[0].name]!
+    }
+
     /// A file whose name is not valid UTF-8 cannot be labelled or named on the portal: it goes
     /// to rejected/ under a readable version of its name, with the reason.
     func rejectUnreadableName(_ entry: DropFolder.UnreadableName) -> Bool {
@@ -60,9 +66,11 @@ public final class Pipeline: Sendable {
         return reject(entry.readablePath, rejection, size: 0, sourceName: entry.rawName)
     }
 
-    func logger(for path: String) -> Logger {
+    func logger(for path: String, destination: String? = nil) -> Logger {
         var logger = self.logger
         logger[metadataKey: "file"] = .string(path)
+        let name = destination ?? config.destination(forRelativePath: path)?.destination.name ?? ""
+        if !name.isEmpty { logger[metadataKey: "destination"] = .string(name) }
         return logger
     }
 
@@ -90,5 +98,26 @@ public final class Pipeline: Sendable {
             board.set(relativePath, state: .failed, size: size, message: "\(error)")
             return false
         }
+    }
+}
+
+extension HTTPClientSettings {
+    /// A destination's client: its credentials, only to its own origins; its TLS and proxy.
+    init(destination: Config.Destination, password: PortalPassword?, transfer: Config.Transfer,
+         rateLimiter: RateLimiter, stop: StopSignal) {
+        self.init()
+        origins = OriginPolicy(portalURLs: [destination.portal.url, destination.effectiveLargeFileURL],
+                               uploadOrigins: destination.portal.uploadOrigins,
+                               credentialsToUploads: destination.portal.sendCredentialsToUploadOrigins)
+        if let password {
+            username = destination.portalUsername
+            self.password = password.value
+        }
+        caFile = destination.portal.caFile
+        pinnedPublicKey = destination.portal.pinnedPublicKey
+        proxy = destination.portal.proxy
+        lowSpeedTimeSeconds = max(1, Int(transfer.lowSpeedTime.components.seconds))
+        self.rateLimiter = rateLimiter
+        self.stop = stop
     }
 }

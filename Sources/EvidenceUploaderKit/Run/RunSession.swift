@@ -15,7 +15,7 @@ struct RunSession {
     let requestLimits = RequestSizeLimits()
     let retry: RetryPolicy
 
-    static func start(config: Config, password: PortalPassword?, stop: StopSignal, logger: Logger,
+    static func start(config: Config, passwords: PortalPasswords, stop: StopSignal, logger: Logger,
                       retry: RetryPolicy) throws(EvidenceError) -> RunSession {
         try StateFolder.prepare(config)
         let journal = try Journal.open(stateDirectory: config.folders.state)
@@ -33,20 +33,21 @@ struct RunSession {
         let limiter = RateLimiter(bytesPerSecond: RateSchedule.bytesPerSecondNow(config.transfer))
         var session = RunSession(journal: journal, board: board, rateLimiter: limiter, retry: retry)
         let drop = try DropFolder(path: config.folders.drop)
-        let manifest: Manifest?
+        let manifests: [String: Manifest]
         do {
-            manifest = try ManifestLoader.load(from: drop, name: config.labels.manifest)
+            manifests = try ManifestLoader.loadAll(from: drop, config: config)
         } catch {
-            logger.error("manifest.csv cannot be used; nothing is uploaded until it is fixed", metadata: ["error": "\(error.message)"])
+            logger.error(ManifestLoader.brokenMessage, metadata: ["error": "\(error.message)"])
             session.problem = error.message
             return session
         }
-        var pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
+        var pipeline = try Pipeline(config: config, passwords: passwords, drop: drop, manifests: manifests, journal: journal,
                                     board: board, rateLimiter: limiter, requestLimits: session.requestLimits, retry: retry, stop: stop, logger: logger)
         if !report.orphanUploadURLs.isEmpty {
-            // Damage took some files' records: ask the portal what it holds for them.
-            let orphans = OrphanUploads.discover(urls: report.orphanUploadURLs, http: pipeline.http, logger: logger)
-            pipeline = try Pipeline(config: config, password: password, drop: drop, manifest: manifest, journal: journal,
+            // Damage took some files' records: ask the portals what they hold for them.
+            let orphans = OrphanUploads.discover(urls: report.orphanUploadURLs, clients: pipeline.portals.values.map(\.http),
+                                                 logger: logger)
+            pipeline = try Pipeline(config: config, passwords: passwords, drop: drop, manifests: manifests, journal: journal,
                                     board: board, rateLimiter: limiter, requestLimits: session.requestLimits, retry: retry, stop: stop, logger: logger,
                                     orphans: orphans)
         }

@@ -1,5 +1,23 @@
+import Foundation
+
 /// `status` in words: one line per item with labels, state, progress bar, rate and ETA, then totals.
+/// `status --json`: the same snapshot as JSON.
+///
+/// The status file is the daemon's last word. When the daemon is not running nothing moves, so
+/// what it was working on is shown as waiting, without a rate or an ETA.
 public enum StatusRendering {
+    /// The state shown, in text and in JSON, for an item the daemon was working on when it stopped.
+    public static let waitingForDaemon = "waiting (daemon stopped)"
+
+    /// States that only hold while the daemon runs.
+    static func isStale(_ state: StatusSnapshot.Item.State, running: Bool) -> Bool {
+        guard !running else { return false }
+        switch state {
+        case .queued, .hashing, .uploading, .retrying, .paused: return true
+        case .arriving, .delivered, .rejected, .failed: return false
+        }
+    }
+
     public static func text(_ s: StatusSnapshot, now: Int64, running: Bool, width: Int = 100) -> String {
         var lines: [String] = []
         let age = now - s.updatedAt
@@ -7,6 +25,7 @@ public enum StatusRendering {
             lines.append("evidence-uploader: running (pid \(s.pid), up \(duration(Double(now - s.startedAt))))")
         } else {
             lines.append("evidence-uploader: NOT RUNNING (status from \(Notes.localTime(s.updatedAt)), \(duration(Double(age))) ago)")
+            lines.append("nothing is being sent until it is started again")
         }
         if let paused = s.paused { lines.append("PAUSED: \(paused)") }
         if let limit = s.rateLimitBytesPerSecond, limit > 0 {
@@ -19,8 +38,18 @@ public enum StatusRendering {
         if s.items.isEmpty {
             lines.append("nothing in the queue")
         }
+        var waiting = 0
         for item in s.items {
             let id = item.id.map { "#\($0)" } ?? "-"
+            if isStale(item.state, running: running) {
+                waiting += 1
+                var line = "\(pad(id, 6)) \(waitingForDaemon) "
+                line += bar(done: item.done, size: item.size) + " "
+                line += "\(ByteFormatting.human(item.done))/\(ByteFormatting.human(item.size))"
+                lines.append(line)
+                appendDetail(item, to: &lines)
+                continue
+            }
             var line = "\(pad(id, 6)) \(pad(item.state.rawValue, 19)) "
             switch item.state {
             case .uploading, .retrying, .hashing, .queued, .paused:
@@ -32,15 +61,59 @@ public enum StatusRendering {
                 line += pad(ByteFormatting.human(item.size), 10)
             }
             lines.append(line)
-            var detail = "       \(item.path.debugQuoted)"
-            if let candidate = item.candidate, let unit = item.unit { detail += "  candidate \(candidate), unit \(unit)" }
-            lines.append(detail)
-            if let message = item.message, !message.isEmpty { lines.append("       \(message)") }
+            appendDetail(item, to: &lines)
         }
         let t = s.totals
         lines.append("")
-        lines.append("totals: \(t.uploading) uploading, \(t.queued) queued, \(t.arriving) arriving, \(t.delivered) delivered, \(t.rejected) rejected, \(t.failed) failed; \(ByteFormatting.rate(bytesPerSecond: t.bytesPerSecond)) now")
+        if running {
+            lines.append("totals: \(t.uploading) uploading, \(t.queued) queued, \(t.arriving) arriving, \(t.delivered) delivered, \(t.rejected) rejected, \(t.failed) failed; \(ByteFormatting.rate(bytesPerSecond: t.bytesPerSecond)) now")
+        } else {
+            lines.append("totals: \(waiting) \(waitingForDaemon), \(t.arriving) arriving, \(t.delivered) delivered, \(t.rejected) rejected, \(t.failed) failed")
+        }
         return lines.joined(separator: "\n") + "\n"
+    }
+
+    private static func appendDetail(_ item: StatusSnapshot.Item, to lines: inout [String]) {
+        var detail = "       \(item.path.debugQuoted)"
+        if let candidate = item.candidate, let unit = item.unit { detail += "  candidate \(candidate), unit \(unit)" }
+        lines.append(detail)
+        if let message = item.message, !message.isEmpty { lines.append("       \(message)") }
+    }
+
+    /// The snapshot as JSON with the field names of `status.json`, plus `running`. When the daemon
+    /// is not running, an item it was working on has `state` "waiting (daemon stopped)", its last
+    /// state in `stateWhenStopped`, and no `bytesPerSecond` or `etaSeconds`; the totals count it in
+    /// `waiting`, not in `queued` or `uploading`, and `bytesPerSecond` is 0. `pretty`: indented;
+    /// otherwise one line. Slashes are not escaped.
+    public static func json(_ s: StatusSnapshot, running: Bool, pretty: Bool = true) throws -> String {
+        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(s)) as? [String: Any] ?? [:]
+        object["running"] = running
+        if !running {
+            var waiting = 0
+            let items = (object["items"] as? [[String: Any]]) ?? []
+            object["items"] = items.map { item -> [String: Any] in
+                guard let raw = item["state"] as? String, let state = StatusSnapshot.Item.State(rawValue: raw),
+                      isStale(state, running: running) else { return item }
+                waiting += 1
+                var item = item
+                item["state"] = waitingForDaemon
+                item["stateWhenStopped"] = raw
+                item["bytesPerSecond"] = nil
+                item["etaSeconds"] = nil
+                return item
+            }
+            if var totals = object["totals"] as? [String: Any] {
+                totals["queued"] = 0
+                totals["uploading"] = 0
+                totals["bytesPerSecond"] = 0
+                totals["waiting"] = waiting
+                object["totals"] = totals
+            }
+        }
+        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
+        if pretty { options.insert(.prettyPrinted) }
+        let data = try JSONSerialization.data(withJSONObject: object, options: options)
+        return String(decoding: data, as: UTF8.self)
     }
 
     static func bar(done: Int64, size: Int64, width: Int = 20) -> String {

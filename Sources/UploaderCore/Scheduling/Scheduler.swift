@@ -30,11 +30,21 @@ public struct Scheduler: Sendable {
         }
     }
 
+    /// A queued item and the destination (awarding body) it goes to; "" without destinations.
+    public struct Entry: Sendable, Equatable {
+        public var id: UInt64
+        public var destination: String
+        public init(_ id: UInt64, _ destination: String = "") {
+            self.id = id
+            self.destination = destination
+        }
+    }
+
     public enum Event: Sendable, Equatable {
         /// Unfinished items found in the journal at start, oldest first.
-        case recovered([UInt64])
-        /// A settled file was offered to the queue.
-        case admitted(path: String, AdmissionResult)
+        case recovered([Entry])
+        /// A settled file was offered to the queue (for `destination`).
+        case admitted(path: String, AdmissionResult, destination: String = "")
         /// Time passed: start what may start.
         case tick
         case finished(id: UInt64, DeliveryOutcome)
@@ -44,8 +54,9 @@ public struct Scheduler: Sendable {
         case retryRequested(id: UInt64, known: RetryTarget)
         /// `retry --failed`.
         case retryFailedRequested
-        /// The password changed or the config was reloaded: paused uploads go on.
-        case credentialsChanged
+        /// The password changed or the config was reloaded: paused uploads go on (of one
+        /// destination, or of all when nil).
+        case credentialsChanged(destination: String? = nil)
         /// The process is stopping: nothing new starts.
         case stop
     }
@@ -62,10 +73,10 @@ public struct Scheduler: Sendable {
         case start(UInt64)
         /// Show the item in the status (and log the change where it matters).
         case show(UInt64, ItemState)
-        /// Every upload pauses (said once): the portal refused the centre's credentials.
-        case pauseAll(reason: String)
-        /// The pause is over.
-        case resumeAll
+        /// Every upload to this destination pauses (said once): its portal refused the centre's credentials.
+        case pause(destination: String, reason: String)
+        /// The pause of this destination is over.
+        case resume(destination: String)
         /// The file changed or was replaced during its upload: look at it again as a new arrival.
         case lookAgain(UInt64)
         /// A settled file that could not be taken now: watch it again after a settle time.
@@ -76,8 +87,6 @@ public struct Scheduler: Sendable {
         case resumeAdmissions
         /// The journal can no longer be trusted: stop the process (the service manager restarts it).
         case stopProcess(reason: String)
-        /// `--once` after a refused password: stop the uploads still running, they cannot succeed.
-        case stopTransfers
         /// What a `retry` request came to, for the one who asked.
         case retryAnswered(RetryAnswer)
         /// `--once`: nothing queued, nothing uploading.
@@ -113,13 +122,14 @@ public struct Scheduler: Sendable {
     public private(set) var active: Set<UInt64> = []
     /// Items that failed for good, with the reason: they wait for `retry`.
     public private(set) var failed: [UInt64: String] = [:]
-    /// Why every upload is paused, or nil.
-    public private(set) var paused: String?
+    /// Destinations whose uploads are paused, with why.
+    public private(set) var paused: [String: String] = [:]
     /// While the state folder is full: no admissions before this time.
     public private(set) var admissionsHeldUntil: Duration?
     public private(set) var tally = Tally()
     public private(set) var stopping = false
     private var notBefore: [UInt64: Duration] = [:]
+    private var destinationOf: [UInt64: String] = [:]
     private var deferred: Set<String> = []
     /// `--once`: `.finishedAll` was said.
     private var finishedAllSaid = false
@@ -137,12 +147,12 @@ public struct Scheduler: Sendable {
 
     public mutating func handle(_ event: Event, now: Duration) -> [Action] {
         switch event {
-        case let .recovered(ids):
-            for id in ids { enqueue(id) }
+        case let .recovered(entries):
+            for entry in entries { enqueue(entry.id, entry.destination) }
             return []
 
-        case let .admitted(path, result):
-            return admitted(path, result, now: now)
+        case let .admitted(path, result, destination):
+            return admitted(path, result, destination: destination, now: now)
 
         case .tick:
             return startTransfers(now: now)
@@ -176,10 +186,10 @@ public struct Scheduler: Sendable {
             for id in ids { requeue(id) }
             return ids.map { .show($0, .queued) } + [.retryAnswered(.queued(ids))]
 
-        case .credentialsChanged:
-            guard paused != nil else { return [] }
-            paused = nil
-            return [.resumeAll]
+        case let .credentialsChanged(destination):
+            let resumed = paused.keys.filter { destination == nil || $0 == destination }.sorted()
+            for name in resumed { paused[name] = nil }
+            return resumed.map { .resume(destination: $0) }
 
         case .stop:
             stopping = true
@@ -189,12 +199,12 @@ public struct Scheduler: Sendable {
 
     // MARK: - Admission
 
-    private mutating func admitted(_ path: String, _ result: AdmissionResult, now: Duration) -> [Action] {
+    private mutating func admitted(_ path: String, _ result: AdmissionResult, destination: String, now: Duration) -> [Action] {
         var actions: [Action] = []
         switch result {
         case let .queued(id), let .alreadyQueued(id):
             deferred.remove(path)
-            enqueue(id)
+            enqueue(id, destination)
             if admissionsHeldUntil != nil {
                 admissionsHeldUntil = nil
                 actions.append(.resumeAdmissions)
@@ -221,41 +231,55 @@ public struct Scheduler: Sendable {
 
     // MARK: - Transfers
 
+    /// Fills free transfer slots. Fair between destinations: the next slot goes to the waiting
+    /// item (oldest first) of the destination with the fewest uploads running, so one body's
+    /// 300 files never starve another's single file.
     private mutating func startTransfers(now: Duration) -> [Action] {
         var actions: [Action] = []
-        if !stopping && paused == nil {
-            var index = 0
-            while active.count < settings.parallelUploads && index < pending.count {
-                let id = pending[index]
-                if let at = notBefore[id], at > now { index += 1; continue }
-                pending.remove(at: index)
-                notBefore[id] = nil
-                active.insert(id)
-                actions.append(.start(id))
-            }
+        while !stopping && active.count < settings.parallelUploads, let index = nextStartable(now: now) {
+            let id = pending.remove(at: index)
+            notBefore[id] = nil
+            active.insert(id)
+            actions.append(.start(id))
         }
-        if settings.mode == .once && active.isEmpty && (pending.isEmpty || stopping || paused != nil) && !finishedAllSaid {
-            // Whatever is still queued now will not be tried in this run.
-            if stopping || paused != nil { tally.stopped += pending.count }
+        let startable = pending.contains { paused[destinationOf[$0] ?? ""] == nil }
+        if settings.mode == .once && active.isEmpty && (!startable || stopping) && !finishedAllSaid {
+            // Whatever is still queued now (stopped, or its destination paused) is not tried in this run.
+            tally.stopped += pending.count
             finishedAllSaid = true
             actions.append(.finishedAll)
         }
         return actions
     }
 
+    private func nextStartable(now: Duration) -> Int? {
+        var running: [String: Int] = [:]
+        for id in active { running[destinationOf[id] ?? "", default: 0] += 1 }
+        var best: (index: Int, running: Int)? = nil
+        for (index, id) in pending.enumerated() {
+            if let at = notBefore[id], at > now { continue }
+            let destination = destinationOf[id] ?? ""
+            if paused[destination] != nil { continue }
+            let load = running[destination] ?? 0
+            if best == nil || load < best!.running { best = (index, load) }
+            if load == 0 { break }
+        }
+        return best?.index
+    }
+
     /// What an outcome means: the one place that interprets them.
     private mutating func finished(_ id: UInt64, _ outcome: DeliveryOutcome, now: Duration) -> [Action] {
         switch outcome {
         case .delivered, .duplicate:
-            failed[id] = nil
+            forget(id)
             tally.delivered += 1
             return []
         case .rejected:
-            failed[id] = nil
+            forget(id)
             tally.rejected += 1
             return []
         case .superseded:
-            failed[id] = nil
+            forget(id)
             // Changed during its upload: in `--once` it was not delivered this time.
             return [.lookAgain(id)]
         case let .failed(reason, permanent):
@@ -268,14 +292,15 @@ public struct Scheduler: Sendable {
             pending.append(id)
             return [.show(id, .retrying("\(reason); trying again in \(Self.text(settings.retryDelay))"))]
         case let .unauthorized(reason):
-            tally.failed += 1
+            // Only this destination's portal refused: the others go on.
+            let destination = destinationOf[id] ?? ""
             var actions: [Action] = []
-            if paused == nil {
-                paused = reason
-                actions.append(.pauseAll(reason: reason))
+            if paused[destination] == nil {
+                paused[destination] = reason
+                actions.append(.pause(destination: destination, reason: reason))
             }
             if settings.mode == .once {
-                actions.append(.stopTransfers)
+                tally.failed += 1
                 return actions
             }
             pending.insert(id, at: 0)
@@ -302,15 +327,25 @@ public struct Scheduler: Sendable {
 
     // MARK: - Queue
 
-    private mutating func enqueue(_ id: UInt64) {
+    private mutating func enqueue(_ id: UInt64, _ destination: String) {
+        destinationOf[id] = destination
         if !pending.contains(id) && !active.contains(id) { pending.append(id) }
     }
 
     private mutating func requeue(_ id: UInt64) {
         failed[id] = nil
         notBefore[id] = nil
-        enqueue(id)
+        if !pending.contains(id) && !active.contains(id) { pending.append(id) }
     }
+
+    private mutating func forget(_ id: UInt64) {
+        failed[id] = nil
+        notBefore[id] = nil
+        destinationOf[id] = nil
+    }
+
+    /// The destination an item was queued for.
+    public func destination(of id: UInt64) -> String? { destinationOf[id] }
 
     static func text(_ duration: Duration) -> String {
         "\(duration.components.seconds) s"
