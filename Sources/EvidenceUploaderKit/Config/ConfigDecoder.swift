@@ -126,8 +126,9 @@ struct ConfigDecoder {
         policy.rejectEncrypted = boolean(section, "reject_encrypted", policy.rejectEncrypted)
         policy.rejectUnplayableVideo = boolean(section, "reject_unplayable_video", policy.rejectUnplayableVideo)
         if policy.standardUploadLimit > policy.maxVideoSize {
+            let inherited = limitLine == nil && section != "policy" ? " (inherited from [policy]; set standard_upload_limit here)" : ""
             report(limitLine ?? line(section, "max_video_size") ?? document.table(section)?.line, section, "standard_upload_limit",
-                   "\(policy.standardUploadLimit.description.debugQuoted) is larger than max_video_size \(policy.maxVideoSize.description.debugQuoted)")
+                   "\(policy.standardUploadLimit.description.debugQuoted) is larger than max_video_size \(policy.maxVideoSize.description.debugQuoted)\(inherited)")
         }
         return policy
     }
