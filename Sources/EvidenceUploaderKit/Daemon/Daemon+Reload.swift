@@ -30,6 +30,9 @@ extension Daemon {
         applied.folders = config.folders
         config = applied
         passwords = newPasswords
+        if config.hasNamedDestinations {
+            session.board.setDestinations(config.destinations.map { ($0.name, $0.folder) })
+        }
         settler.settleTime = Self.seconds(config.policy.settleTime)
         applyRateSchedule()
         rebuildPipeline()

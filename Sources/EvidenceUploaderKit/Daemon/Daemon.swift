@@ -292,9 +292,11 @@ public final class Daemon: @unchecked Sendable {
                 : "uploads to this destination paused: its portal refused the centre's credentials; fix its password (or username) and reload with `systemctl reload evidence-uploader`",
                 metadata: metadata)
             session.board.setPaused(pausedBoardText)
+            session.board.setPaused(destination: destination, reason)
 
-        case .resume:
+        case let .resume(destination):
             session.board.setPaused(pausedBoardText)
+            session.board.setPaused(destination: destination, nil)
 
         case let .lookAgain(id):
             guard let item = session.journal.item(id: id), let entry = pipeline?.drop.stat(item.relativePath) else { return }

@@ -30,6 +30,9 @@ struct RunSession {
             ])
         }
         let board = StatusBoard(stateDirectory: config.folders.state)
+        if config.hasNamedDestinations {
+            board.setDestinations(config.destinations.map { ($0.name, $0.folder) })
+        }
         let limiter = RateLimiter(bytesPerSecond: RateSchedule.bytesPerSecondNow(config.transfer))
         var session = RunSession(journal: journal, board: board, rateLimiter: limiter, retry: retry)
         let drop = try DropFolder(path: config.folders.drop)

@@ -12,6 +12,7 @@ public final class StatusBoard: Sendable {
         var paused: String? = nil
         var rateLimit: Int64? = nil
         var requestLimits: [String: StatusSnapshot.RequestLimit] = [:]
+        var destinations: [StatusSnapshot.Destination] = []
         var dirty = true
         /// The last write failure, said once (and its end), not every second.
         var writeFailure: String? = nil
@@ -31,6 +32,7 @@ public final class StatusBoard: Sendable {
              id: UInt64? = nil, message: String? = nil) {
         board.withLock { b in
             var item = b.items[path] ?? StatusSnapshot.Item(id: id, path: path, state: state, size: size, done: 0, since: WallClock.now())
+            item.destination = b.destinations.first { path.hasPrefix($0.folder + "/") }?.name
             if item.state != state { item.since = WallClock.now() }
             item.state = state
             item.size = size
@@ -108,6 +110,26 @@ public final class StatusBoard: Sendable {
         }
     }
 
+    /// The awarding bodies and their folders, so items are shown under theirs; none without destinations.
+    func setDestinations(_ destinations: [(name: String, folder: String)]) {
+        board.withLock { b in
+            b.destinations = destinations.map { new in
+                StatusSnapshot.Destination(name: new.name, folder: new.folder,
+                                           paused: b.destinations.first { $0.name == new.name }?.paused)
+            }
+            b.dirty = true
+        }
+    }
+
+    /// A destination's pause (nil = active again).
+    func setPaused(destination: String, _ reason: String?) {
+        board.withLock { b in
+            guard let index = b.destinations.firstIndex(where: { $0.name == destination }) else { return }
+            b.destinations[index].paused = reason
+            b.dirty = true
+        }
+    }
+
     func setRequestLimit(portal: String, bytes: Int64, reason: String) {
         board.withLock { b in
             b.requestLimits[portal] = StatusSnapshot.RequestLimit(portal: portal, maxRequestBytes: bytes, reason: reason)
@@ -125,7 +147,8 @@ public final class StatusBoard: Sendable {
             let active = b.items.values.sorted { ($0.since, $0.path) < ($1.since, $1.path) }
             return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
                                   rateLimitBytesPerSecond: b.rateLimit, items: active + b.finished.reversed(), totals: totals,
-                                  requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal })
+                                  requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal },
+                                  destinations: b.destinations.isEmpty ? nil : b.destinations)
         }
     }
 

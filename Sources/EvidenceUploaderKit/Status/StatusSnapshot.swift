@@ -8,6 +8,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         }
         public var id: UInt64?
         public var path: String
+        /// The awarding body (`[destination.NAME]`); absent without destinations.
+        public var destination: String?
         public var candidate: String?
         public var unit: String?
         public var state: State
@@ -47,4 +49,15 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public var totals: Totals
     /// Learned this run; absent in status files of older versions.
     public var requestLimits: [RequestLimit]? = nil
+
+    /// One awarding body's state, with destinations.
+    public struct Destination: Codable, Sendable, Equatable {
+        public var name: String
+        public var folder: String
+        /// Why its uploads are paused (its portal refused the password), nil when active.
+        public var paused: String?
+    }
+
+    /// Absent without destinations.
+    public var destinations: [Destination]? = nil
 }
