@@ -155,3 +155,27 @@ public enum OpenFailure: Error, Sendable {
     /// The system refused (it vanished, permissions, I/O): tell the operator.
     case system(SystemCallError)
 }
+
+extension EvidenceFile: EvidenceBytes {
+    /// `count` bytes from `offset` (fewer at the end of the file), read through the descriptor
+    /// that was opened safely: the policy's byte checks never touch the path.
+    public func read(at offset: Int64, count: Int) throws(EvidenceError) -> [UInt8] {
+        guard offset >= 0, count > 0, offset < size else { return [] }
+        let want = Int(min(Int64(count), size - offset))
+        var buffer = [UInt8](repeating: 0, count: want)
+        var got = 0
+        while got < want {
+            let n: Int
+            do {
+                n = try syscall("read", path: relativePath) {
+                    buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress! + got, want - got, off_t(offset) + off_t(got)) }
+                }
+            } catch {
+                throw EvidenceError(.system, "cannot read \(relativePath.debugQuoted)", cause: error)
+            }
+            if n == 0 { break }
+            got += n
+        }
+        return got == want ? buffer : Array(buffer.prefix(got))
+    }
+}

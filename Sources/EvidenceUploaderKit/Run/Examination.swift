@@ -1,7 +1,3 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 /// What the checks (safe open, policy, labels) decided about one file, before any upload.
 public enum Examination: Sendable {
     case accepted(Acceptance)
@@ -106,29 +102,5 @@ extension Rejection {
     static func outsideDestinations(folders: [String]) -> Rejection {
         let list = folders.map { "\"\($0)/\"" }.joined(separator: ", ")
         return Rejection(code: "no-destination", message: "This file is not inside an awarding body's folder, so it is not known where to send it. Move it into one of these folders in the drop folder: \(list), under its unit and candidate folders, then it will be sent.")
-    }
-}
-
-/// The openability checks read the file through the descriptor it was safely opened with.
-extension EvidenceFile: EvidenceBytes {
-    public func read(at offset: Int64, count: Int) throws(EvidenceError) -> [UInt8] {
-        guard offset >= 0, count > 0, offset < size else { return [] }
-        let want = Int(min(Int64(count), size - offset))
-        var buffer = [UInt8](repeating: 0, count: want)
-        var got = 0
-        while got < want {
-            let n = buffer.withUnsafeMutableBytes { raw in
-                pread(fd, raw.baseAddress! + got, want - got, off_t(offset) + off_t(got))
-            }
-            if n == 0 { break }
-            if n < 0 {
-                let code = errno
-                if code == EINTR { continue }
-                throw EvidenceError(.system, "cannot read \(relativePath.debugQuoted)",
-                                    cause: SystemCallError(operation: "read", path: relativePath, errno: code))
-            }
-            got += n
-        }
-        return got == want ? buffer : Array(buffer.prefix(got))
     }
 }
