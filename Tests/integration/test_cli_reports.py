@@ -180,8 +180,6 @@ def test_a_quick_upload_receipt_shows_tenths_of_a_second(workdir, portal, upload
     assert "Size:         5.00 kB (5000 bytes)" in receipt, receipt
 
 
-@pytest.mark.xfail(strict=True, reason="FileChecker.swift (not this change's file) still prints the size twice; "
-                                       "it should print Notes.sizeWords(file.size)")
 def test_check_says_a_small_size_once(workdir, portal, uploader):
     centre = make_centre(workdir, portal)
     path = centre.drop / UNIT / "4321" / "tiny.txt"

@@ -62,7 +62,7 @@ public struct FileChecker {
                 case let .system(cause): return Report(accepted: false, text: "\(path.debugQuoted): cannot check: \(cause)")
                 }
             }
-            lines.append("size: \(ByteFormatting.human(file.size)) (\(file.size) bytes)")
+            lines.append("size: \(Notes.sizeWords(file.size))")
             examination = try Examiner(config: config, manifests: manifests).examine(file, relativePath: relative)
         } catch {
             return Report(accepted: false, text: "\(path.debugQuoted): cannot check: \(error)")
