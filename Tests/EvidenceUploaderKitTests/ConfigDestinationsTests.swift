@@ -107,7 +107,7 @@ struct ConfigDestinationsTests {
         ("[destination.Big]\nurl = \"https://a.example/\"\n", "the name \"Big\" may hold only lower-case letters, digits and \"-\""),
         ("[destination.a]\nurl = \"https://a.example/\"\nmax_vidoe_size = \"1GB\"\n", "unknown key \"max_vidoe_size\" (did you mean \"max_video_size\"?)"),
         ("[destination.a]\nfolder = \"a\"\n", "test.toml:12: [destination.a] url: required key missing (here or in [portal])"),
-        ("[destination.a]\nurl = \"https://a.example/\"\nprotocol = \"s3\"\n", "\"s3\" is not available in this version"),
+        ("[destination.a]\nurl = \"https://a.example/\"\nprotocol = \"s3\"\n", "required with protocol = \"s3\""),
         ("[destination.a]\nurl = \"https://a.example/\"\nprotocol = \"ftp\"\n", "unknown protocol"),
         ("[destination.a]\nurl = \"http://a.example/\"\n", "plain http is only allowed to a loopback address"),
         ("[destination.a]\nurl = \"https://a.example/\"\ncentre = \"12 3\"\n", "letters and digits"),

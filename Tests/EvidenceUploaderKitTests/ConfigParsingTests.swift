@@ -225,7 +225,7 @@ struct ConfigParsingTests {
 
     @Test func unknownKeyGetsAHint() {
         let message = problems(Self.minimal + "\nuri = \"x\"\n")
-        #expect(message == "test.toml:6: [portal] unknown key \"uri\" (did you mean \"url\"?); allowed: url, large_file_url, username, password_file, ca_file, pinned_public_key, proxy, upload_origins, send_credentials_to_upload_origins")
+        #expect(message == "test.toml:6: [portal] unknown key \"uri\" (did you mean \"url\"?); allowed: protocol, url, large_file_url, username, password_file, ca_file, pinned_public_key, proxy, upload_origins, send_credentials_to_upload_origins, bucket, region, key, access_key_id, secret_file, part_size")
     }
 
     @Test func unknownSectionGetsAHint() {

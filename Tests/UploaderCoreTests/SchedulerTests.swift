@@ -307,4 +307,59 @@ struct SchedulerTests {
         ])
         #expect(s.tally.failed == 1 && s.tally.delivered == 1 && s.tally.stopped == 1)
     }
+
+    @Test("earliest deadline first, then oldest first; items without a deadline after those with one")
+    func earliestDeadlineFirst() {
+        var s = daemon(parallel: 1)
+        run(&s, [
+            (.recovered([.init(1), .init(2, deadline: 2_000), .init(3, deadline: 1_000)]), .zero, []),
+            (.admitted(path: "d", .queued(4), deadline: 1_000), .zero, []),
+            (.admitted(path: "e", .queued(5), deadline: 500), .zero, []),
+        ])
+        #expect(s.pending == [5, 3, 4, 2, 1])
+        run(&s, [
+            (.tick, .zero, [.start(5)]),
+            (.finished(id: 5, .failed("503", permanent: false)), .seconds(1), [.show(5, .retrying("503; trying again in 60 s")), .start(3)]),
+        ])
+        // Waiting out its retry delay, the urgent item keeps its place at the head.
+        #expect(s.pending == [5, 4, 2, 1])
+    }
+}
+
+
+@Suite("Delivery forecast")
+struct DeliveryForecastTests {
+    @Test("files are delivered one after another at the link's rate; a late one is at risk, a past deadline overdue")
+    func pipe() {
+        let now: Int64 = 1_000_020  // 20 s into a minute
+        let queue = [
+            DeliveryForecast.Item(id: 1, remaining: 1_000, deadline: now + 100),
+            DeliveryForecast.Item(id: 2, remaining: 2_000, deadline: now + 20),
+            DeliveryForecast.Item(id: 3, remaining: 500, deadline: now - 5),
+            DeliveryForecast.Item(id: 4, remaining: 500, deadline: nil),
+        ]
+        let estimates = DeliveryForecast.estimate(queue: queue, now: now) { _ in 100 }
+        #expect(estimates[1] == .init(delivery: now + 10, risk: nil))
+        #expect(estimates[2] == .init(delivery: now + 30, risk: .atRisk))
+        #expect(estimates[3] == .init(delivery: now + 35, risk: .overdue))
+        #expect(estimates[4] == .init(delivery: now + 40, risk: nil))
+    }
+
+    @Test("a window that caps or stops the rate moves the estimate")
+    func schedule() {
+        let now: Int64 = 6_000  // on a minute
+        // Nothing moves for the first two minutes, then 10 bytes/s.
+        let estimates = DeliveryForecast.estimate(queue: [.init(id: 1, remaining: 600, deadline: now + 150)], now: now) { t in
+            t < now + 120 ? 0 : 10
+        }
+        #expect(estimates[1] == .init(delivery: now + 180, risk: .atRisk))
+    }
+
+    @Test("a link that gives nothing has no estimate: a deadline file is at risk")
+    func stalled() {
+        let estimates = DeliveryForecast.estimate(queue: [.init(id: 1, remaining: 1, deadline: 5_000_000), .init(id: 2, remaining: 1, deadline: nil)],
+                                                  now: 1_000) { _ in 0 }
+        #expect(estimates[1] == .init(delivery: nil, risk: .atRisk))
+        #expect(estimates[2] == .init(delivery: nil, risk: nil))
+    }
 }

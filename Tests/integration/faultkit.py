@@ -107,7 +107,8 @@ def assert_delivered_once(centre: Centre, originals: dict, log: str = "") -> Non
         assert receipt.is_file(), f"{rel}: no receipt"
         assert sha in receipt.read_text().lower(), f"{rel}: receipt lacks the SHA-256"
         assert not (centre.drop / rel).exists(), f"{rel}: still in the drop folder"
-    left = [str(p.relative_to(centre.drop)) for p in centre.drop.rglob("*") if p.is_file()]
+    left = [str(p.relative_to(centre.drop)) for p in centre.drop.rglob("*")
+            if p.is_file() and p.name not in ("UPLOAD-STATUS.html", "UPLOAD-STATUS.txt")]
     assert left == [], f"drop folder not empty: {left}"
 
 

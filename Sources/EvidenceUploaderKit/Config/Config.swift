@@ -19,6 +19,16 @@ public struct Config: Sendable, Equatable {
         public var uploadOrigins: [String]
         /// Whether the credentials go to `uploadOrigins` too (never by default).
         public var sendCredentialsToUploadOrigins: Bool
+        /// `protocol`: tus (the default) or S3 multipart, where `url` is the S3 endpoint.
+        public var transferProtocol: TransferProtocol = .tus
+        /// S3 only: the bucket, its region, the object key template, the access key id, the
+        /// file holding the secret (mode 0600; or a systemd credential) and the part size.
+        public var bucket: String = ""
+        public var region: String = ""
+        public var key: String = "{centre}/{unit}/{candidate}/{file}"
+        public var accessKeyID: String = ""
+        public var secretFile: String = ""
+        public var partSize = ByteSize(bytes: 16 << 20)
         public init(url: String, largeFileURL: String = "", username: String = "", passwordFile: String = "",
                     caFile: String = "", pinnedPublicKey: String = "", proxy: String = "",
                     uploadOrigins: [String] = [], sendCredentialsToUploadOrigins: Bool = false) {
@@ -41,6 +51,8 @@ public struct Config: Sendable, Equatable {
         public var state: String
         public var watch: WatchMode
         public var pollInterval: Duration
+        /// The page for exams officers in the drop folder ("" = none); its .txt twin beside it.
+        public var statusPage: String = "UPLOAD-STATUS.html"
         public init(drop: String = "/srv/evidence/drop", uploaded: String = "/srv/evidence/uploaded",
                     rejected: String = "/srv/evidence/rejected", state: String = "/var/lib/evidence-uploader",
                     watch: WatchMode = .inotify, pollInterval: Duration = .seconds(30)) {
@@ -129,16 +141,19 @@ public struct Config: Sendable, Equatable {
         public var portal: Portal
         public var policy: Policy
         public var labels: Labels
+        /// `[deadlines]` with this destination's `[destination.NAME.deadlines]` over it, by unit.
+        public var deadlines: [String: Deadline]
 
         /// The one destination of a config without `[destination.NAME]`: exactly today's sections.
         public init(implicitFrom config: Config) {
             name = ""
             folder = ""
             centre = config.centre.number
-            transferProtocol = .tus
+            transferProtocol = config.portal.transferProtocol
             portal = config.portal
             policy = config.policy
             labels = config.labels
+            deadlines = config.deadlines
         }
 
         public var portalUsername: String { portal.username.isEmpty ? centre : portal.username }
@@ -161,6 +176,27 @@ public struct Config: Sendable, Equatable {
     public var labels: Labels
     public var transfer: Transfer
     public var log: Log
+
+    /// Who hears of failures, pauses, items at risk, and a daily summary.
+    public struct Notify: Sendable, Equatable {
+        public var webhook: String = ""
+        public var email: String = ""
+        public init() {}
+        public var isEnabled: Bool { !webhook.isEmpty || !email.isEmpty }
+    }
+    public var notify = Notify()
+
+    /// `[metrics]`: the Prometheus text file node_exporter's textfile collector reads.
+    public struct Metrics: Sendable, Equatable {
+        /// "" = no metrics file (the default).
+        public var textfile: String = ""
+        public init() {}
+    }
+    public var metrics = Metrics()
+
+    /// `[deadlines]`: when each unit's evidence is due, by unit.
+    public var deadlines: [String: Deadline] = [:]
+
     /// Always at least one: the implicit destination when the file has no `[destination.NAME]`.
     public var destinations: [Destination] = []
 
@@ -193,6 +229,16 @@ public struct Config: Sendable, Equatable {
         destinations.first { $0.name == name }
     }
 
+    /// The status page and its text twin, relative to the drop folder; none when turned off.
+    public var statusPagePaths: [String] {
+        let page = folders.statusPage
+        guard !page.isEmpty else { return [] }
+        return [page, String(page.dropLast(5)) + ".txt"]
+    }
+
+    /// What the intake never takes as evidence: the manifests and the status page.
+    public var intakeIgnoredPaths: [String] { Array(manifestPaths.values) + statusPagePaths }
+
     /// Where each destination's manifest would be, relative to the drop folder, by destination name.
     public var manifestPaths: [String: String] {
         var paths: [String: String] = [:]
@@ -214,4 +260,46 @@ public struct Config: Sendable, Equatable {
 public enum TransferProtocol: String, Sendable, Equatable {
     case tus
     case s3
+}
+
+/// When a unit's evidence is due: a local date and time as the config wrote it.
+public struct Deadline: Sendable, Equatable, CustomStringConvertible {
+    public var year: Int
+    public var month: Int
+    public var day: Int
+    public var hour: Int
+    public var minute: Int
+
+    /// "2027-05-15 17:00", or "2027-05-15" for 23:59 that day.
+    public static func parse(_ text: String) throws(ConfigValueError) -> Deadline {
+        let parts = text.split(separator: " ", omittingEmptySubsequences: true)
+        let allowed = ConfigSchema.deadlineAllowed
+        guard parts.count == 1 || parts.count == 2 else { throw ConfigValueError(reason: "not a date and time", allowed: allowed) }
+        let date = parts[0].split(separator: "-", omittingEmptySubsequences: false).map { Int($0) }
+        guard date.count == 3, let year = date[0], let month = date[1], let day = date[2], parts[0].count == 10,
+              (2000...2200).contains(year), (1...12).contains(month), (1...Self.days(month, year)).contains(day)
+        else { throw ConfigValueError(reason: "not a date YYYY-MM-DD", allowed: allowed) }
+        var hour = 23, minute = 59
+        if parts.count == 2 {
+            let time = parts[1].split(separator: ":", omittingEmptySubsequences: false).map { Int($0) }
+            guard time.count == 2, parts[1].count == 5, let h = time[0], let m = time[1], (0...23).contains(h), (0...59).contains(m)
+            else { throw ConfigValueError(reason: "not a time HH:MM", allowed: allowed) }
+            hour = h
+            minute = m
+        }
+        return Deadline(year: year, month: month, day: day, hour: hour, minute: minute)
+    }
+
+    static func days(_ month: Int, _ year: Int) -> Int {
+        switch month {
+        case 2: return (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 ? 29 : 28
+        case 4, 6, 9, 11: return 30
+        default: return 31
+        }
+    }
+
+    public var description: String {
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : "\(n)" }
+        return "\(year)-\(two(month))-\(two(day)) \(two(hour)):\(two(minute))"
+    }
 }

@@ -12,7 +12,7 @@ struct ConfigDecoder {
 
     mutating func decode() -> Config {
         checkStructure()
-        let destinationTables = document.tables.filter { $0.name.hasPrefix(ConfigSchema.destinationPrefix) }
+        let destinationTables = document.tables.filter { ConfigSchema.isDestinationTable($0.name) }
         let hasDestinations = !destinationTables.isEmpty
         // With destinations, [centre] and [portal] only give defaults; each destination must end up
         // with a centre number and a url of its own or inherited.
@@ -27,6 +27,7 @@ struct ConfigDecoder {
             report(line, "portal", "url", "\(url.value.debugQuoted) \(problem)")
         }
         config.portal = portal("portal", base: config.portal)
+        if !hasDestinations { checkS3("portal", config.portal, tableLine: document.table("portal")?.line) }
 
         var folders = config.folders
         folders.drop = path("folders", "drop", folders.drop, required: true)
@@ -40,7 +41,18 @@ struct ConfigDecoder {
         folders.pollInterval = parsed("folders", "poll_interval", folders.pollInterval, DurationText.parse) {
             $0 > .zero ? nil : "must be more than 0s"
         }
+        folders.statusPage = string("folders", "status_page", folders.statusPage) { ConfigValidation.statusPage($0) }
         config.folders = folders
+        config.deadlines = deadlines(ConfigSchema.deadlinesSection, base: [:])
+        var notify = config.notify
+        notify.webhook = string("notify", "webhook", notify.webhook) { ConfigValidation.url($0, optional: true) }
+        notify.email = string("notify", "email", notify.email) { ConfigValidation.email($0) }
+        config.notify = notify
+        let textfile = string("metrics", "textfile", config.metrics.textfile) { value in
+            value.isEmpty || value.hasSuffix(".prom") ? ConfigValidation.noControlCharacters(value)
+                : "does not end in .prom (node_exporter's textfile collector reads only *.prom)"
+        }
+        config.metrics.textfile = ConfigPath.resolve(textfile, against: baseDirectory)
         config.policy = policy("policy", base: config.policy)
         config.labels = labels("labels", base: config.labels)
 
@@ -108,6 +120,18 @@ struct ConfigDecoder {
         }
         portal.sendCredentialsToUploadOrigins = boolean(section, "send_credentials_to_upload_origins",
                                                         portal.sendCredentialsToUploadOrigins)
+        portal.transferProtocol = parsed(section, "protocol", portal.transferProtocol) { text throws(ConfigValueError) in
+            guard let value = TransferProtocol(rawValue: text) else { throw ConfigValueError(reason: "unknown protocol", allowed: "") }
+            return value
+        }
+        portal.bucket = string(section, "bucket", portal.bucket) { ConfigValidation.s3Bucket($0) }
+        portal.region = string(section, "region", portal.region) { ConfigValidation.s3Region($0) }
+        portal.key = string(section, "key", portal.key) { S3KeyTemplate.problem($0) }
+        portal.accessKeyID = string(section, "access_key_id", portal.accessKeyID) { ConfigValidation.s3AccessKeyID($0) }
+        portal.secretFile = path(section, "secret_file", portal.secretFile, required: false)
+        portal.partSize = parsed(section, "part_size", portal.partSize, ByteSize.parse) {
+            (ByteSize(bytes: S3PartPlan.minimumPartSize)...ByteSize(bytes: S3PartPlan.maximumPartSize)).contains($0) ? nil : "is out of range"
+        }
         return portal
     }
 
@@ -149,6 +173,17 @@ struct ConfigDecoder {
 
     // MARK: destinations
 
+    /// `[deadlines]` (or a destination's) over `base`: each key a unit, each value when it is due.
+    private mutating func deadlines(_ section: String, base: [String: Deadline]) -> [String: Deadline] {
+        var deadlines = base
+        for entry in document.table(section)?.entries ?? [] {
+            if let deadline = parsed(section, entry.key, Deadline?.none, { text throws(ConfigValueError) in try Deadline.parse(text) }) {
+                deadlines[entry.key] = deadline
+            }
+        }
+        return deadlines
+    }
+
     /// One `[destination.NAME]` table over the defaults of `[centre]`, `[portal]`, `[policy]`, `[labels]`.
     private mutating func destination(_ table: TOMLTable, defaults: Config) -> Config.Destination? {
         let section = table.name
@@ -165,20 +200,26 @@ struct ConfigDecoder {
         if destination.centre.isEmpty {
             report(table.line, section, "centre", "no centre number: set centre here or [centre] number")
         }
-        destination.transferProtocol = parsed(section, "protocol", destination.transferProtocol) { text throws(ConfigValueError) in
-            guard let value = TransferProtocol(rawValue: text) else { throw ConfigValueError(reason: "unknown protocol", allowed: "") }
-            return value
-        }
-        if destination.transferProtocol == .s3 {
-            report(line(section, "protocol"), section, "protocol", "\"s3\" is not available in this version")
-        }
         destination.portal = portal(section, base: defaults.portal)
+        destination.transferProtocol = destination.portal.transferProtocol
+        checkS3(section, destination.portal, tableLine: table.line)
         if destination.portal.url.isEmpty && entry(section, "url") == nil {
             report(table.line, section, "url", "required key missing (here or in [portal])")
         }
         destination.policy = policy(section, base: defaults.policy)
         destination.labels = labels(section, base: defaults.labels)
+        destination.deadlines = deadlines(section + "." + ConfigSchema.deadlinesSection, base: defaults.deadlines)
         return destination
+    }
+
+    /// An S3 portal must name its bucket, region and access key; said once, where it is used.
+    private mutating func checkS3(_ section: String, _ portal: Config.Portal, tableLine: Int?) {
+        guard portal.transferProtocol == .s3 else { return }
+        for (key, value) in [("bucket", portal.bucket), ("region", portal.region), ("access_key_id", portal.accessKeyID)]
+        where value.isEmpty && !isDamaged(section, key) {
+            let inherited = section == "portal" ? "" : " (here or in [portal])"
+            report(line(section, "protocol") ?? tableLine, section, key, "required with protocol = \"s3\"\(inherited)")
+        }
     }
 
     /// Two destinations in one folder, one inside another, or one that is the uploaded/rejected/
@@ -238,9 +279,20 @@ struct ConfigDecoder {
                                           problem: "key outside any section",
                                           allowed: "keys inside one of " + sectionNames.map { "[\($0)]" }.joined(separator: ", ")))
         }
+        let destinationNames = Set(document.tables.map(\.name).filter(ConfigSchema.isDestinationTable))
         for table in document.tables.dropFirst() {
             let keyNames: [String]
-            if table.name.hasPrefix(ConfigSchema.destinationPrefix) {
+            if table.name == ConfigSchema.deadlinesSection {
+                continue  // any unit may have a deadline
+            } else if table.name.hasSuffix("." + ConfigSchema.deadlinesSection) && table.name.hasPrefix(ConfigSchema.destinationPrefix) {
+                let owner = String(table.name.dropLast(ConfigSchema.deadlinesSection.count + 1))
+                if !destinationNames.contains(owner) {
+                    problems.append(ConfigProblem(line: table.line, section: nil, key: nil,
+                                                  problem: "[\(table.name)] belongs to no [\(owner)] table",
+                                                  allowed: "[destination.NAME.deadlines] after a [destination.NAME] table"))
+                }
+                continue
+            } else if ConfigSchema.isDestinationTable(table.name) {
                 keyNames = ConfigSchema.destinationKeys.map(\.name)
             } else if let section = ConfigSchema.sections.first(where: { $0.name == table.name }) {
                 keyNames = section.keys.map(\.name)

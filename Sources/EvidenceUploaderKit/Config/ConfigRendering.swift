@@ -12,6 +12,7 @@ extension Config {
                 "state": .string(folders.state),
                 "watch": .string(folders.watch.rawValue),
                 "poll_interval": .string(DurationText.format(folders.pollInterval)),
+                "status_page": .string(folders.statusPage),
             ],
             "policy": Self.values(of: policy),
             "labels": Self.values(of: labels),
@@ -24,6 +25,8 @@ extension Config {
                 "schedule": .array(transfer.schedule.map { .string($0.description) }),
             ],
             "log": ["level": .string(log.level.rawValue), "format": .string(log.format.rawValue)],
+            "notify": ["webhook": .string(notify.webhook), "email": .string(notify.email)],
+            "metrics": ["textfile": .string(metrics.textfile)],
         ]
         var lines: [String] = []
         for section in ConfigSchema.sections {
@@ -33,6 +36,15 @@ extension Config {
                 lines.append("\(key.name) = \(values[section.name]?[key.name]?.tomlText ?? "\"\"")")
             }
         }
+        func deadlineLines(_ section: String, _ deadlines: [String: Deadline]) {
+            guard !deadlines.isEmpty else { return }
+            lines.append("")
+            lines.append("[\(section)]")
+            for (unit, deadline) in deadlines.sorted(by: { $0.key < $1.key }) {
+                lines.append("\(TOMLValue.string(unit).tomlText) = \(TOMLValue.string(deadline.description).tomlText)")
+            }
+        }
+        deadlineLines(ConfigSchema.deadlinesSection, deadlines)
         for destination in destinations where !destination.isImplicit {
             var table: [String: TOMLValue] = [
                 "folder": .string(destination.folder), "centre": .string(destination.centre),
@@ -46,6 +58,9 @@ extension Config {
             for key in ConfigSchema.destinationKeys {
                 lines.append("\(key.name) = \(table[key.name]?.tomlText ?? "\"\"")")
             }
+            // Only what differs from [deadlines] (the rest is inherited on parsing).
+            deadlineLines(ConfigSchema.destinationPrefix + destination.name + "." + ConfigSchema.deadlinesSection,
+                          destination.deadlines.filter { deadlines[$0.key] != $0.value })
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -61,6 +76,13 @@ extension Config {
             "proxy": .string(portal.proxy),
             "upload_origins": .array(portal.uploadOrigins.map { .string($0) }),
             "send_credentials_to_upload_origins": .boolean(portal.sendCredentialsToUploadOrigins),
+            "protocol": .string(portal.transferProtocol.rawValue),
+            "bucket": .string(portal.bucket),
+            "region": .string(portal.region),
+            "key": .string(portal.key),
+            "access_key_id": .string(portal.accessKeyID),
+            "secret_file": .string(portal.secretFile),
+            "part_size": .string(portal.partSize.description),
         ]
     }
 

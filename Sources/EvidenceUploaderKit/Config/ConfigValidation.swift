@@ -77,6 +77,49 @@ enum ConfigValidation {
         return noControlCharacters(text)
     }
 
+    static func statusPage(_ text: String) -> String? {
+        if text.isEmpty { return nil }
+        if text.contains("/") { return "contains \"/\": it is a file name in the drop folder" }
+        if !text.lowercased().hasSuffix(".html") || text.count <= 5 { return "does not end in .html" }
+        if text.hasPrefix(".") { return "is hidden" }
+        return noControlCharacters(text)
+    }
+
+    static func email(_ text: String) -> String? {
+        if text.isEmpty { return nil }
+        let parts = text.split(separator: "@", omittingEmptySubsequences: false)
+        if parts.count != 2 || parts[0].isEmpty || parts[1].isEmpty || !parts[1].contains(".") { return "is not one mail address" }
+        if text.hasPrefix("-") || text.unicodeScalars.contains(where: { $0.value <= 0x20 || $0.value == 0x7f || $0 == "," || $0 == "<" || $0 == ">" }) {
+            return "is not one plain mail address"
+        }
+        return nil
+    }
+
+    static func s3Bucket(_ text: String) -> String? {
+        if text.isEmpty { return nil }
+        guard (3...63).contains(text.utf8.count),
+              text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2E || $0 == 0x2D }),
+              text.first != "-", text.first != ".", text.last != "-", text.last != "." else {
+            return "is not an S3 bucket name"
+        }
+        return nil
+    }
+
+    static func s3Region(_ text: String) -> String? {
+        if text.isEmpty { return nil }
+        guard text.utf8.count <= 32, text.utf8.allSatisfy({ (0x61...0x7A).contains($0) || (0x30...0x39).contains($0) || $0 == 0x2D }) else {
+            return "is not a region name"
+        }
+        return nil
+    }
+
+    static func s3AccessKeyID(_ text: String) -> String? {
+        guard text.utf8.count <= 128, text.utf8.allSatisfy({ $0 > 0x20 && $0 < 0x7F }) else {
+            return "is not an access key id (visible ASCII, no spaces)"
+        }
+        return nil
+    }
+
     static func pinnedKey(_ text: String) -> String? {
         if text.isEmpty || text.hasPrefix("sha256//") { return noControlCharacters(text) }
         return "does not start with sha256//"

@@ -54,8 +54,14 @@ extension Config.Destination {
     /// one portal of a config without destinations, `NAME-password` for `[destination.NAME]`.
     public var credentialName: String { isImplicit ? PortalPassword.credentialName : "\(name)-password" }
 
+    /// The systemd credential that holds an S3 destination's secret access key: `s3-secret`, or
+    /// `NAME-s3-secret` for `[destination.NAME]`.
+    public var s3SecretCredentialName: String { isImplicit ? "s3-secret" : "\(name)-s3-secret" }
+
     /// The credential if present, else `password_file` if set, else nil (no authentication).
+    /// For S3, the secret access key: its credential, else `secret_file`; one is required.
     public func loadPassword(environment: [String: String]) throws(EvidenceError) -> PortalPassword? {
+        if transferProtocol == .s3 { return try loadS3Secret(environment: environment) }
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = ConfigPath.normalise(directory + "/" + credentialName)
             if let password = try PortalPassword.read(path: path, checkMode: false, missingIsNil: true) {
@@ -64,6 +70,23 @@ extension Config.Destination {
         }
         guard !portal.passwordFile.isEmpty else { return nil }
         return try PortalPassword.read(path: portal.passwordFile, checkMode: true, missingIsNil: false)
+    }
+}
+
+extension Config.Destination {
+    func loadS3Secret(environment: [String: String]) throws(EvidenceError) -> PortalPassword {
+        if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
+            let path = ConfigPath.normalise(directory + "/" + s3SecretCredentialName)
+            if let secret = try PortalPassword.read(path: path, checkMode: false, missingIsNil: true) { return secret }
+        }
+        let section = isImplicit ? "[portal]" : "[destination.\(name)]"
+        guard !portal.secretFile.isEmpty else {
+            throw EvidenceError(.secret, "\(section) uses protocol = \"s3\" but has no secret: set secret_file (mode 0600) or the systemd credential \"\(s3SecretCredentialName)\"")
+        }
+        guard let secret = try PortalPassword.read(path: portal.secretFile, checkMode: true, missingIsNil: false) else {
+            throw EvidenceError(.secret, "cannot read secret file \(portal.secretFile.debugQuoted)")
+        }
+        return secret
     }
 }
 

@@ -11,12 +11,12 @@ extension Daemon {
     func scan(reason: String) {
         lastScan = WallClock.monotonic()
         guard let drop = currentDropFolder() else { return }
-        var result = drop.scan(manifestPaths: Array(config.manifestPaths.values))
+        var result = drop.scan(ignoring: config.intakeIgnoredPaths)
         // Folders that arrived since the last scan get their watches now; anything written into
         // them between the walk and the watch is caught by walking once more.
         var rounds = 0
         while let watcher, watcher.watch(folders: result.folders) > 0, rounds < 3 {
-            result = drop.scan(manifestPaths: Array(config.manifestPaths.values))
+            result = drop.scan(ignoring: config.intakeIgnoredPaths)
             rounds += 1
         }
         for problem in result.problems {
@@ -61,6 +61,7 @@ extension Daemon {
         let known = knownPaths()
         for path in files {
             if config.manifestPaths.values.contains(path) { checkManifest(); continue }
+            if config.statusPagePaths.contains(path) { continue }
             if known.contains(path) { continue }
             if let entry = pipeline?.drop.stat(path) ?? (try? DropFolder(path: config.folders.drop))?.stat(path) {
                 if !DropFolder.isIgnored(name: String(path.split(separator: "/").last ?? "")) { observe(entry) }

@@ -69,6 +69,19 @@ public final class Daemon: @unchecked Sendable {
     var finishedAll = false
     /// `--once`: what stands between the run and exit status 0 besides the items.
     var problems: [String] = []
+    /// The uploads' total rate lately (bytes per second), for the deadline forecast.
+    var linkRate: Double = 0
+    /// Items whose risk was said (log, notification), and what it was.
+    var riskSaid: [UInt64: DeliveryForecast.Risk] = [:]
+    var lastForecast = 0.0
+    /// `[notify]`, for the service.
+    var notifications: Notifications?
+    var summaryDay = ""
+    var deliveredAtLastSummary = 0
+    /// The status page: when it was last written, what it showed, whether writing it fails.
+    var lastPageWrite = -Double.infinity
+    var lastPageSnapshot: StatusSnapshot? = nil
+    var pageWriteFailed = false
 
     public init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,
                 signals: Signals, environment: [String: String], mode: Scheduler.Mode = .daemon) {
@@ -97,6 +110,8 @@ public final class Daemon: @unchecked Sendable {
     public func run() throws(EvidenceError) {
         precondition(mode == .daemon)
         try start()
+        notifications = Notifications(config.notify, logger: logger)
+        defer { notifications?.shutdown() }
         manifestStamp = manifestFingerprint()
         credentialStamp = credentialFingerprint()
         applyRateSchedule()
@@ -133,10 +148,18 @@ public final class Daemon: @unchecked Sendable {
         } everySecond: {
             if !scheduler.paused.isEmpty && WallClock.monotonic() - lastCredentialCheck >= 5 { checkCredentials() }
             notifier.status(statusLine())
+            writeStatusPage()
+            if WallClock.monotonic() - lastForecast >= 5 {
+                lastForecast = WallClock.monotonic()
+                updateForecast()
+                maybeSendDailySummary()
+            }
             maybeCompact()
             applyRateSchedule()
+            writeMetrics()
         }
         try finish()
+        writeStatusPage(running: false)
         logger.notice("stopped")
     }
 
@@ -150,7 +173,7 @@ public final class Daemon: @unchecked Sendable {
             summary.problems.append(session.problem ?? "cannot start")
             return summary
         }
-        let scan = pipeline.drop.scan(manifestPaths: Array(config.manifestPaths.values))
+        let scan = pipeline.drop.scan(ignoring: config.intakeIgnoredPaths)
         for problem in scan.problems {
             logger.warning("drop folder problem", metadata: ["detail": "\(problem)"])
         }
@@ -182,7 +205,11 @@ public final class Daemon: @unchecked Sendable {
         session = try RunSession.start(config: config, passwords: passwords, stop: signals.stop, logger: logger,
                                        retry: Self.retryPolicy(mode))
         pipeline = session.pipeline
-        let recovered = session.recovered.map { Scheduler.Entry($0, session.journal.item(id: $0)?.destinationName ?? "") }
+        let recovered = session.recovered.map { id in
+            let item = session.journal.item(id: id)
+            let destination = item?.destinationName ?? ""
+            return Scheduler.Entry(id, destination, deadline: item.flatMap { config.deadline(unit: $0.labels.unit, destination: destination) })
+        }
         _ = scheduler.handle(.recovered(recovered), now: now)
     }
 
@@ -232,10 +259,12 @@ public final class Daemon: @unchecked Sendable {
 
     /// Tells the scheduler what admitting a file came to, with the destination it was queued for.
     func admitted(_ path: String, _ result: AdmissionResult) {
-        var destination = ""
-        if case let .queued(id) = result { destination = session.journal.item(id: id)?.destinationName ?? "" }
-        if case let .alreadyQueued(id) = result { destination = session.journal.item(id: id)?.destinationName ?? "" }
-        perform(scheduler.handle(.admitted(path: path, result, destination: destination), now: now))
+        var item: JournalItem? = nil
+        if case let .queued(id) = result { item = session.journal.item(id: id) }
+        if case let .alreadyQueued(id) = result { item = session.journal.item(id: id) }
+        let destination = item?.destinationName ?? ""
+        let deadline = item.flatMap { config.deadline(unit: $0.labels.unit, destination: destination) }
+        perform(scheduler.handle(.admitted(path: path, result, destination: destination, deadline: deadline), now: now))
     }
 
     /// The status board's pause line: which portals refused their credentials.
@@ -276,6 +305,7 @@ public final class Daemon: @unchecked Sendable {
             case let .failed(reason):
                 session.board.set(path, state: .failed, size: size,
                                   message: reason + (mode == .daemon ? " (run `evidence-uploader retry \(id)` after fixing it)" : ""))
+                notifyFailed(id: id, reason: reason)
             case let .retrying(message):
                 session.board.set(path, state: .retrying, size: size, message: message)
             case .paused:
@@ -293,10 +323,12 @@ public final class Daemon: @unchecked Sendable {
                 metadata: metadata)
             session.board.setPaused(pausedBoardText)
             session.board.setPaused(destination: destination, reason)
+            notifyPause(destination: destination, reason: reason)
 
         case let .resume(destination):
             session.board.setPaused(pausedBoardText)
             session.board.setPaused(destination: destination, nil)
+            notifyPause(destination: destination, reason: nil)
 
         case let .lookAgain(id):
             guard let item = session.journal.item(id: id), let entry = pipeline?.drop.stat(item.relativePath) else { return }

@@ -74,16 +74,16 @@ public final class DropFolder: @unchecked Sendable {
     /// Every file under the drop folder, skipping ignored names, the manifest, and folders on
     /// another file system or reached through a symlink. Unreadable folders are reported, not fatal.
     public func scan(manifestName: String?) -> Scan {
-        scan(manifestPaths: manifestName.map { [$0] } ?? [])
+        scan(ignoring: manifestName.map { [$0] } ?? [])
     }
 
-    /// The same, leaving out every destination's manifest.
-    public func scan(manifestPaths: [String]) -> Scan {
+    /// The same, leaving out these paths (every destination's manifest, the status page).
+    public func scan(ignoring paths: [String]) -> Scan {
         var result = Scan()
         walk(directoryFD: fd, prefix: "", into: &result, depth: 0)
-        let manifests = Set(manifestPaths.filter { !$0.isEmpty })
-        if !manifests.isEmpty {
-            result.files.removeAll { manifests.contains($0.path) }
+        let ignored = Set(paths.filter { !$0.isEmpty })
+        if !ignored.isEmpty {
+            result.files.removeAll { ignored.contains($0.path) }
         }
         result.files.sort { $0.path < $1.path }
         return result

@@ -17,9 +17,19 @@ public final class StatusBoard: Sendable {
         /// The last write failure, said once (and its end), not every second.
         var writeFailure: String? = nil
         var rates: [String: (bytes: Int64, time: Double, rate: Double)] = [:]
+        /// For the metrics file: counters by destination since the start, the last delivery.
+        var counters: [String: StatusSnapshot.Counters] = [:]
+        var lastDeliveryAt: Int64? = nil
+
+        mutating func count(_ destination: String?, _ change: (inout StatusSnapshot.Counters) -> Void) {
+            let name = destination ?? ""
+            change(&counters[name, default: StatusSnapshot.Counters(destination: name)])
+        }
     }
 
     private let board = Mutex(Board())
+    /// The `[metrics] textfile` writer (`Daemon+Metrics.swift`): when it last wrote, what failed.
+    let metricsTextfile = MetricsTextfile.Writer()
     private let path: String
     private let startedAt = WallClock.now()
     static let keptFinished = 100
@@ -43,6 +53,10 @@ public final class StatusBoard: Sendable {
                 item.unit = labels.unit
             }
             if state != .uploading { item.bytesPerSecond = nil; item.etaSeconds = nil }
+            if state == .retrying {
+                let cause = RetryCause(message: message ?? "").rawValue
+                b.count(item.destination) { $0.retries[cause, default: 0] += 1 }
+            }
             switch state {
             case .delivered, .rejected, .failed:
                 b.items[path] = nil
@@ -54,9 +68,29 @@ public final class StatusBoard: Sendable {
                 case .rejected: b.counts.rejected += 1
                 default: b.counts.failed += 1
                 }
+                switch state {
+                case .delivered:
+                    b.lastDeliveryAt = WallClock.now()
+                    b.count(item.destination) { $0.delivered += 1; $0.deliveredBytes += size }
+                case .rejected: b.count(item.destination) { $0.rejected += 1 }
+                default: b.count(item.destination) { $0.failed += 1 }
+                }
             default:
                 b.items[path] = item
             }
+            b.dirty = true
+        }
+    }
+
+    /// A queued item's deadline and forecast (nil risk = on time).
+    func setForecast(_ path: String, deadline: Int64?, estimatedDelivery: Int64?, risk: String?) {
+        board.withLock { b in
+            guard var item = b.items[path] else { return }
+            guard item.deadline != deadline || item.estimatedDelivery != estimatedDelivery || item.risk != risk else { return }
+            item.deadline = deadline
+            item.estimatedDelivery = estimatedDelivery
+            item.risk = risk
+            b.items[path] = item
             b.dirty = true
         }
     }
@@ -66,6 +100,11 @@ public final class StatusBoard: Sendable {
         board.withLock { b in
             guard var item = b.items[path] else { return }
             let now = WallClock.monotonic()
+            // Bytes sent: what the upload moved on since its last report. Its first report on the
+            // board is only the baseline: where a resumed upload starts, not bytes sent now.
+            if b.rates[path] != nil, done > item.done {
+                b.count(item.destination) { $0.sentBytes += done - item.done }
+            }
             var entry = b.rates[path] ?? (done, now, 0)
             let dt = now - entry.time
             if dt >= 0.5 {
@@ -148,7 +187,9 @@ public final class StatusBoard: Sendable {
             return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
                                   rateLimitBytesPerSecond: b.rateLimit, items: active + b.finished.reversed(), totals: totals,
                                   requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal },
-                                  destinations: b.destinations.isEmpty ? nil : b.destinations)
+                                  destinations: b.destinations.isEmpty ? nil : b.destinations,
+                                  counters: b.counters.values.sorted { $0.destination < $1.destination },
+                                  lastDeliveryAt: b.lastDeliveryAt)
         }
     }
 

@@ -28,6 +28,10 @@ public enum StatusRendering {
             lines.append("nothing is being sent until it is started again")
         }
         if let paused = s.paused { lines.append("PAUSED: \(paused)") }
+        for destination in s.destinations ?? [] {
+            lines.append("destination \(destination.name) (folder \(destination.folder)/): "
+                         + (destination.paused.map { "PAUSED: \($0)" } ?? "active"))
+        }
         if let limit = s.rateLimitBytesPerSecond, limit > 0 {
             lines.append("rate limit: \(ByteFormatting.rate(bytesPerSecond: Double(limit)))")
         }
@@ -75,8 +79,15 @@ public enum StatusRendering {
 
     private static func appendDetail(_ item: StatusSnapshot.Item, to lines: inout [String]) {
         var detail = "       \(item.path.debugQuoted)"
+        if let destination = item.destination { detail += "  \(destination):" }
         if let candidate = item.candidate, let unit = item.unit { detail += "  candidate \(candidate), unit \(unit)" }
         lines.append(detail)
+        if let deadline = item.deadline {
+            var due = "       due \(Notes.localTime(deadline))"
+            if item.risk == "overdue" { due += "  OVERDUE: the deadline has passed" }
+            if item.risk == "at_risk" { due += "  AT RISK: expected \(item.estimatedDelivery.map { Notes.localTime($0) } ?? "not within 90 days") at the current rate" }
+            lines.append(due)
+        }
         if let message = item.message, !message.isEmpty { lines.append("       \(message)") }
     }
 

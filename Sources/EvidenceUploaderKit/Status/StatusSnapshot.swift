@@ -20,6 +20,12 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
         public var message: String?
         /// Seconds since the epoch when it entered this state.
         public var since: Int64
+        /// When its unit is due (seconds since the epoch), if it has a deadline.
+        public var deadline: Int64?
+        /// When it will probably be delivered (seconds since the epoch), while queued or uploading.
+        public var estimatedDelivery: Int64?
+        /// "at_risk" (will probably miss its deadline) or "overdue" (the deadline has passed).
+        public var risk: String?
     }
 
     public struct Totals: Codable, Sendable, Equatable {
@@ -60,4 +66,25 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
 
     /// Absent without destinations.
     public var destinations: [Destination]? = nil
+
+    /// What one destination ("" without destinations) has done since the daemon started.
+    public struct Counters: Codable, Sendable, Equatable {
+        public var destination: String
+        public var delivered = 0
+        public var rejected = 0
+        public var failed = 0
+        /// The sizes of the files delivered.
+        public var deliveredBytes: Int64 = 0
+        /// Bytes put on the wire by uploads (a chunk sent again after a failure counts again;
+        /// where an upload resumed, what the portal already held does not count).
+        public var sentBytes: Int64 = 0
+        /// Retries by cause (`RetryCause`).
+        public var retries: [String: Int] = [:]
+        public init(destination: String) { self.destination = destination }
+    }
+
+    /// Since the daemon started, by destination; absent in status files of older versions.
+    public var counters: [Counters]? = nil
+    /// Seconds since the epoch of the last delivery, nil before the first.
+    public var lastDeliveryAt: Int64? = nil
 }

@@ -14,7 +14,7 @@ enum AtomicFile {
         // A short temporary name: the target's own name may already be near the 255-byte limit.
         let dirPath = folder(of: path)
         let temporary = dirPath + "/.evu-\(getpid())-\(counter.wrappingAdd(1, ordering: .relaxed).oldValue).tmp"
-        let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode) }
+        let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         do throws(SystemCallError) {
             var written = 0
             while written < bytes.count {

@@ -30,21 +30,24 @@ public struct Scheduler: Sendable {
         }
     }
 
-    /// A queued item and the destination (awarding body) it goes to; "" without destinations.
+    /// A queued item, the destination (awarding body) it goes to ("" without destinations) and
+    /// when its unit is due (seconds since the epoch), if it has a deadline.
     public struct Entry: Sendable, Equatable {
         public var id: UInt64
         public var destination: String
-        public init(_ id: UInt64, _ destination: String = "") {
+        public var deadline: Int64?
+        public init(_ id: UInt64, _ destination: String = "", deadline: Int64? = nil) {
             self.id = id
             self.destination = destination
+            self.deadline = deadline
         }
     }
 
     public enum Event: Sendable, Equatable {
         /// Unfinished items found in the journal at start, oldest first.
         case recovered([Entry])
-        /// A settled file was offered to the queue (for `destination`).
-        case admitted(path: String, AdmissionResult, destination: String = "")
+        /// A settled file was offered to the queue (for `destination`, due at `deadline`).
+        case admitted(path: String, AdmissionResult, destination: String = "", deadline: Int64? = nil)
         /// Time passed: start what may start.
         case tick
         case finished(id: UInt64, DeliveryOutcome)
@@ -130,6 +133,7 @@ public struct Scheduler: Sendable {
     public private(set) var stopping = false
     private var notBefore: [UInt64: Duration] = [:]
     private var destinationOf: [UInt64: String] = [:]
+    private var deadlineOf: [UInt64: Int64] = [:]
     private var deferred: Set<String> = []
     /// `--once`: `.finishedAll` was said.
     private var finishedAllSaid = false
@@ -148,11 +152,11 @@ public struct Scheduler: Sendable {
     public mutating func handle(_ event: Event, now: Duration) -> [Action] {
         switch event {
         case let .recovered(entries):
-            for entry in entries { enqueue(entry.id, entry.destination) }
+            for entry in entries { enqueue(entry.id, entry.destination, entry.deadline) }
             return []
 
-        case let .admitted(path, result, destination):
-            return admitted(path, result, destination: destination, now: now)
+        case let .admitted(path, result, destination, deadline):
+            return admitted(path, result, destination: destination, deadline: deadline, now: now)
 
         case .tick:
             return startTransfers(now: now)
@@ -199,12 +203,13 @@ public struct Scheduler: Sendable {
 
     // MARK: - Admission
 
-    private mutating func admitted(_ path: String, _ result: AdmissionResult, destination: String, now: Duration) -> [Action] {
+    private mutating func admitted(_ path: String, _ result: AdmissionResult, destination: String, deadline: Int64?,
+                                   now: Duration) -> [Action] {
         var actions: [Action] = []
         switch result {
         case let .queued(id), let .alreadyQueued(id):
             deferred.remove(path)
-            enqueue(id, destination)
+            enqueue(id, destination, deadline)
             if admissionsHeldUntil != nil {
                 admissionsHeldUntil = nil
                 actions.append(.resumeAdmissions)
@@ -289,7 +294,7 @@ public struct Scheduler: Sendable {
                 return [.show(id, .failed(reason))]
             }
             notBefore[id] = now + settings.retryDelay
-            pending.append(id)
+            insertPending(id)
             return [.show(id, .retrying("\(reason); trying again in \(Self.text(settings.retryDelay))"))]
         case let .unauthorized(reason):
             // Only this destination's portal refused: the others go on.
@@ -327,21 +332,33 @@ public struct Scheduler: Sendable {
 
     // MARK: - Queue
 
-    private mutating func enqueue(_ id: UInt64, _ destination: String) {
+    private mutating func enqueue(_ id: UInt64, _ destination: String, _ deadline: Int64?) {
         destinationOf[id] = destination
-        if !pending.contains(id) && !active.contains(id) { pending.append(id) }
+        deadlineOf[id] = deadline
+        if !pending.contains(id) && !active.contains(id) { insertPending(id) }
     }
 
     private mutating func requeue(_ id: UInt64) {
         failed[id] = nil
         notBefore[id] = nil
-        if !pending.contains(id) && !active.contains(id) { pending.append(id) }
+        if !pending.contains(id) && !active.contains(id) { insertPending(id) }
     }
+
+    /// Earliest deadline first; without one, after every item that has one; then in arrival order.
+    private mutating func insertPending(_ id: UInt64) {
+        let due = deadlineOf[id] ?? .max
+        let index = pending.firstIndex { (deadlineOf[$0] ?? .max) > due } ?? pending.endIndex
+        pending.insert(id, at: index)
+    }
+
+    /// When an item's unit is due, if it has a deadline.
+    public func deadline(of id: UInt64) -> Int64? { deadlineOf[id] }
 
     private mutating func forget(_ id: UInt64) {
         failed[id] = nil
         notBefore[id] = nil
         destinationOf[id] = nil
+        deadlineOf[id] = nil
     }
 
     /// The destination an item was queued for.

@@ -87,7 +87,12 @@ import Glibc
 extension RateSchedule {
     /// The rate for now, in the machine's local time.
     public static func bytesPerSecondNow(_ transfer: Config.Transfer) -> Int64 {
-        var t = time(nil)
+        bytesPerSecond(transfer, at: Int64(time(nil)))
+    }
+
+    /// The rate at second `epochSeconds`, in the machine's local time.
+    public static func bytesPerSecond(_ transfer: Config.Transfer, at epochSeconds: Int64) -> Int64 {
+        var t = time_t(epochSeconds)
         var parts = tm()
         localtime_r(&t, &parts)
         return bytesPerSecond(windows: transfer.schedule, defaultRate: transfer.maxRate,

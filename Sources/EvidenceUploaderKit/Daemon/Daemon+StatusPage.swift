@@ -1,0 +1,62 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// `[folders] status_page`: the page (and its text twin) in the drop folder, rewritten atomically
+/// at most every few seconds while something changes, and once more when the daemon stops.
+extension Daemon {
+    func writeStatusPage(running: Bool = true) {
+        guard mode == .daemon, !config.folders.statusPage.isEmpty else { return }
+        let snapshot = session.board.snapshot()
+        var fingerprint = snapshot
+        fingerprint.updatedAt = 0
+        let elapsed = WallClock.monotonic() - lastPageWrite
+        if running {
+            // Unchanged: rewritten once a minute (its "updated" time); changed: at most every 3 s.
+            guard elapsed >= 3, fingerprint != lastPageSnapshot || elapsed >= 60 else { return }
+        }
+        lastPageWrite = WallClock.monotonic()
+        lastPageSnapshot = fingerprint
+        let now = WallClock.now()
+        let context = StatusPage.Context(now: now, startOfToday: Self.startOfDay(now),
+                                         rejectedLink: Self.relativeLink(from: config.folders.drop, to: config.folders.rejected),
+                                         running: running)
+        let paths = config.statusPagePaths
+        do {
+            try AtomicFile.write(Array(StatusPage.html(snapshot, context).utf8), to: config.folders.drop + "/" + paths[0], mode: 0o664, durable: false)
+            try AtomicFile.write(Array(StatusPage.text(snapshot, context).utf8), to: config.folders.drop + "/" + paths[1], mode: 0o664, durable: false)
+            if pageWriteFailed {
+                pageWriteFailed = false
+                logger.notice("the status page is written again", metadata: ["page": "\(paths[0])"])
+            }
+        } catch {
+            if !pageWriteFailed {
+                pageWriteFailed = true
+                logger.warning("cannot write the status page in the drop folder", metadata: ["page": "\(paths[0])", "error": "\(error)"])
+            }
+        }
+    }
+
+    /// Local midnight of the day `seconds` falls in.
+    static func startOfDay(_ seconds: Int64) -> Int64 {
+        var t = time_t(seconds)
+        var parts = tm()
+        localtime_r(&t, &parts)
+        parts.tm_hour = 0
+        parts.tm_min = 0
+        parts.tm_sec = 0
+        parts.tm_isdst = -1
+        return Int64(mktime(&parts))
+    }
+
+    /// "../rejected/" from /srv/evidence/drop to /srv/evidence/rejected: how the page links a
+    /// reason note; nil when the folders share nothing but the root.
+    static func relativeLink(from: String, to: String) -> String? {
+        let a = from.split(separator: "/"), b = to.split(separator: "/")
+        var common = 0
+        while common < min(a.count, b.count) && a[common] == b[common] { common += 1 }
+        guard common > 0 else { return nil }
+        let up = Array(repeating: "..", count: a.count - common)
+        return (up + b[common...].map(String.init)).map { StatusPage.percentEncoded($0) }.joined(separator: "/") + "/"
+    }
+}
