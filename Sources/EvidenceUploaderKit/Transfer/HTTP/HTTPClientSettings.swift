@@ -4,6 +4,9 @@ struct HTTPClientSettings: Sendable {
     var origins: OriginPolicy = .anyOrigin
     var username: String? = nil
     var password: String? = nil
+    /// libcurl's AWS Signature V4 provider string ("aws:amz:eu-west-2:s3"): requests are signed
+    /// with `username` (the access key id) and `password` (the secret) instead of Basic auth.
+    var awsSigV4: String? = nil
     /// Extra CA bundle, added to the system's; verification is always on.
     var caFile: String? = nil
     /// libcurl's "sha256//..." form.
@@ -18,8 +21,4 @@ struct HTTPClientSettings: Sendable {
     /// Raised for a graceful stop: a request aborts at its next progress callback.
     var stop: StopSignal? = nil
     var userAgent: String = "evidence-uploader/\(EvidenceUploaderVersion.current)"
-}
-
-public enum EvidenceUploaderVersion {
-    public static let current = "0.1.0"
 }

@@ -1,6 +1,9 @@
 /// A request the transfer layer sends, independent of libcurl.
 struct HTTPRequest: Sendable {
-    enum Method: String, Sendable { case options = "OPTIONS", head = "HEAD", post = "POST", patch = "PATCH", delete = "DELETE" }
+    enum Method: String, Sendable {
+        case options = "OPTIONS", head = "HEAD", post = "POST", patch = "PATCH", delete = "DELETE"
+        case get = "GET", put = "PUT"
+    }
 
     /// Bytes to stream as the body, read from a file descriptor with `pread`: never buffered whole.
     struct FileRange: Sendable {
@@ -13,6 +16,10 @@ struct HTTPRequest: Sendable {
     var url: String
     var headers: [(name: String, value: String)] = []
     var body: FileRange? = nil
+    /// A small body from memory (an S3 CompleteMultipartUpload document), sent with POST.
+    var bytes: [UInt8]? = nil
+    /// How much of the response body is kept: a few KiB for messages, more for a listing.
+    var keptResponseBytes: Int = 16 * 1024
 }
 
 /// A response: status, headers (names lower-cased; the last of a repeated header wins) and the

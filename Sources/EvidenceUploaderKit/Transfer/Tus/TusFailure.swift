@@ -8,8 +8,9 @@ enum TusFailure: Error, Sendable, Equatable {
     case uploadGone(status: Int)
     /// 460: the chunk's checksum did not match what the server received.
     case checksumMismatch
-    /// 401 or 403: the password or the account is wrong.
-    case unauthorized(status: Int)
+    /// 401 or 403: the password or the account is wrong. `detail`: the operator's message when
+    /// the protocol says more than the status (S3's error codes).
+    case unauthorized(status: Int, detail: String? = nil)
     /// 413 to the creation POST, or larger than the server's Tus-Max-Size: the file is too large.
     case tooLarge(String)
     /// 413 to a PATCH: the request body was over what the portal (or a proxy before it) takes.
@@ -44,7 +45,8 @@ enum TusFailure: Error, Sendable, Equatable {
         case .offsetConflict: return "the portal reported a different offset (409)"
         case let .uploadGone(status): return "the portal no longer knows this upload (\(status))"
         case .checksumMismatch: return "the portal received a chunk whose checksum did not match (460)"
-        case let .unauthorized(status): return "the portal refused the centre's credentials (\(status)): check the centre number and password"
+        case let .unauthorized(_, detail?): return detail
+        case let .unauthorized(status, nil): return "the portal refused the centre's credentials (\(status)): check the centre number and password"
         case let .tooLarge(message): return message
         case .bodyTooLarge: return "the portal refused a chunk as too large (413)"
         case let .untrustedLocation(message): return message

@@ -1,0 +1,176 @@
+/// What an S3 destination needs besides its HTTP settings: where objects go and how large a part is.
+struct S3Settings: Sendable, Equatable {
+    var location: S3Location
+    /// The object key template ({centre}, {unit}, {candidate}, {file}).
+    var keyTemplate: String
+    var partSize: Int64
+}
+
+/// S3 multipart over libcurl with SigV4: the second `UploadTransport` adapter. The journal's one
+/// string for an upload is an `S3UploadReference` ("s3://BUCKET/KEY?uploadId=ID").
+struct S3Transport: UploadTransport {
+    let settings: HTTPClientSettings
+    let s3: S3Settings
+
+    func upload(_ job: UploadJob, retry: RetryPolicy, stop: StopSignal,
+                observer: (any UploadObserver)?) throws(TusFailure) -> UploadResult {
+        try S3UploadSession(client: client(), s3: s3, job: job, retry: retry, stop: stop, observer: observer).run()
+    }
+
+    func holdsAll(_ url: String, length: Int64) -> Bool {
+        guard let reference = S3UploadReference(url), let client = try? client() else { return true }
+        do {
+            // A multipart upload still listed is not finished; one gone may have been completed.
+            _ = try client.listParts(key: reference.key, uploadID: reference.uploadID, marker: 0)
+            return false
+        } catch {
+            guard case .uploadGone = error else { return true }
+        }
+        do {
+            guard let object = try client.head(key: reference.key) else { return false }
+            return object.size == length
+        } catch {
+            return true
+        }
+    }
+
+    func abandon(_ url: String) throws(TusFailure) {
+        guard let reference = S3UploadReference(url) else { return }
+        try client().abort(key: reference.key, uploadID: reference.uploadID)
+    }
+
+    private func client() throws(TusFailure) -> S3Client {
+        let connection: CurlConnection
+        do { connection = try CurlConnection(settings: settings) }
+        catch { throw .localRead(error.description) }
+        return S3Client(connection: connection, location: s3.location)
+    }
+}
+
+/// Drives `S3MultipartMachine` with real requests on one reused connection: the thin I/O shell
+/// around the pure core. Runs on a transfer thread (it blocks in libcurl).
+final class S3UploadSession {
+    private let client: S3Client
+    private let s3: S3Settings
+    private let job: UploadJob
+    private let retry: RetryPolicy
+    private let stop: StopSignal
+    private weak var observer: (any UploadObserver)?
+    private let hasher = FileHasher(bufferSize: 256 * 1024)
+    private var random = SystemRandomNumberGenerator()
+
+    init(client: S3Client, s3: S3Settings, job: UploadJob, retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?) {
+        self.client = client
+        self.s3 = s3
+        self.job = job
+        self.retry = retry
+        self.stop = stop
+        self.observer = observer
+    }
+
+    func run() throws(TusFailure) -> UploadResult {
+        let plan = S3PartPlan(length: job.length, partSize: s3.partSize)
+        var machine = S3MultipartMachine(plan: plan, retry: retry)
+        let metadata = job.metadata
+        // A journalled upload in this bucket goes on at its own key; anything else starts anew.
+        let resumed = job.resumeURL.flatMap(S3UploadReference.init).flatMap { $0.bucket == s3.location.bucket ? $0 : nil }
+        let key = resumed?.key ?? S3KeyTemplate.key(s3.keyTemplate, centre: metadata["centre"] ?? "", unit: metadata["unit"] ?? "",
+                                                     candidate: metadata["candidate"] ?? "", file: metadata["filename"] ?? "")
+        var bytesSent: Int64 = 0
+        var partBase: Int64 = 0
+        let stop = self.stop
+        let observer = self.observer
+        client.onProgress = { sentInPart in
+            observer?.progress(partBase + sentInPart)
+            return !stop.isRaised
+        }
+        defer { client.onProgress = nil }
+        func reference(_ id: String) -> String { S3UploadReference(bucket: s3.location.bucket, key: key, uploadID: id).text }
+
+        var action = machine.handle(.start(resumeUploadID: resumed?.uploadID))
+        while true {
+            if stop.isRaised { throw .cancelled }
+            let event: S3MultipartMachine.Event
+            switch action {
+            case .create:
+                let id: String
+                do {
+                    id = try client.create(key: key, contentType: metadata["filetype"] ?? "",
+                                           metadata: ["sha256", "centre", "candidate", "unit", "filename"].map { ($0, metadata[$0] ?? "") })
+                } catch { action = machine.handle(.failed(error)); continue }
+                // Recorded before the first byte is sent, so a crash can resume this upload.
+                do { try observer?.uploadCreated(url: reference(id)) }
+                catch { throw TusFailure.notRecorded(error.description) }
+                event = .created(uploadID: id)
+
+            case let .listParts(id, marker):
+                do {
+                    let page = try client.listParts(key: key, uploadID: id, marker: marker)
+                    event = .listed(page.parts, nextMarker: page.nextMarker)
+                } catch { event = .failed(error) }
+
+            case let .check(_, parts):
+                // The server's parts are kept only where their digest is the file's; the file's
+                // checksum goes into CompleteMultipartUpload (a store may not list one).
+                var matching: [S3Part] = []
+                for part in parts {
+                    let digest: [UInt8]
+                    do { digest = try hasher.digest(.sha256, fd: job.fd, offset: plan.offset(of: part.number), length: part.size) }
+                    catch { throw TusFailure.localRead(error.description) }
+                    let local = Base64.encode(digest)
+                    if let expected = part.checksumSHA256, expected != local { break }
+                    var kept = part
+                    kept.checksumSHA256 = local
+                    matching.append(kept)
+                }
+                let held = matching.reduce(Int64(0)) { $0 + $1.size }
+                if !matching.isEmpty, let id = machine.uploadID {
+                    observer?.resuming(url: reference(id), from: held)
+                }
+                event = .checked(matching)
+
+            case let .send(id, number, offset, length):
+                guard job.fileUnchanged() else { throw .fileChanged }
+                partBase = offset
+                let sha256: [UInt8]
+                do { sha256 = try hasher.digest(.sha256, fd: job.fd, offset: offset, length: length) }
+                catch { throw TusFailure.localRead(error.description) }
+                bytesSent += length  // on failure an upper bound: the request may have died part-way
+                let part: S3Part
+                do {
+                    part = try client.uploadPart(key: key, uploadID: id, number: number,
+                                                 range: HTTPRequest.FileRange(fd: job.fd, offset: offset, length: length), sha256: sha256)
+                } catch { action = machine.handle(.failed(error)); continue }
+                do { try observer?.offsetConfirmed(offset + length, of: job.length) }
+                catch { throw TusFailure.notRecorded(error.description) }
+                event = .sent(part)
+
+            case let .complete(id, parts):
+                guard job.fileUnchanged() else { throw .fileChanged }
+                do { try client.complete(key: key, uploadID: id, parts: parts); event = .completed }
+                catch { event = .failed(error) }
+
+            case .headObject:
+                do {
+                    let object = try client.head(key: key)
+                    event = .headed(holdsFile: object?.size == job.length && object?.sha256 == metadata["sha256"])
+                } catch { event = .failed(error) }
+
+            case let .backoff(attempt, retryAfter, reason):
+                let seconds = retry.delaySeconds(attempt: attempt, retryAfterSeconds: retryAfter,
+                                                 random: Double.random(in: 0..<1, using: &random))
+                observer?.retrying(inSeconds: seconds, attempt: attempt, reason: reason)
+                if !stop.sleep(seconds: seconds) { throw .cancelled }
+                event = .waited
+
+            case let .finished(id):
+                let resumedFrom = machine.resumedParts > 0 ? plan.offset(of: machine.resumedParts + 1) : nil
+                return UploadResult(url: reference(id), bytesSent: bytesSent, resumedFrom: resumedFrom.map { min($0, job.length) })
+
+            case let .failed(failure):
+                throw failure
+            }
+            action = machine.handle(event)
+        }
+    }
+}
