@@ -187,3 +187,31 @@ def test_check_says_a_small_size_once(workdir, portal, uploader):
     path.write_bytes(b"hello")
     r = uploader("check", path, "--config", centre.config)
     assert "size: 5 bytes" in r.stdout and "(5 bytes)" not in r.stdout, r.stdout
+
+
+def test_a_broken_manifest_is_named_in_status_and_waiting_files_point_at_it(binary, workdir, portal, daemons):
+    from daemon_support import make_daemon_centre, drop_file, rel, text_bytes
+    centre = make_daemon_centre(workdir, portal, settle_time="300ms")
+    (centre.drop / "manifest.csv").write_text("file,candidate\nwall.mp4,1234\n")
+    d = daemons(centre)
+    d.wait_for(r"manifest.csv cannot be used; nothing is uploaded until it is fixed", 30)
+    drop_file(centre, rel("notes.txt"), text_bytes("notes"))
+    d.wait_for(r"discovered", 10)
+
+    def status_text():
+        return cli(binary, "status", "--config", centre.config).stdout
+    deadline = time.monotonic() + 10
+    while "a manifest must be fixed first" not in status_text() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    text = status_text()
+    assert "NEW FILES WAIT: a manifest cannot be used" in text and "manifest.csv line 1" in text, text
+    assert "a manifest must be fixed first" in text, text
+
+    # Fixed: the file is taken and the notice goes.
+    (centre.drop / "manifest.csv").write_text("file,candidate,unit\nother.txt,1234,8711-305\n")
+    deadline = time.monotonic() + 20
+    while not (centre.uploaded / rel("notes.txt")).is_file() and time.monotonic() < deadline:
+        time.sleep(0.3)
+    assert (centre.uploaded / rel("notes.txt")).is_file(), d.tail()
+    time.sleep(1.5)
+    assert "NEW FILES WAIT" not in status_text()

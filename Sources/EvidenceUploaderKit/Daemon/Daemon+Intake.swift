@@ -77,11 +77,13 @@ extension Daemon {
         let isNew = settler.observations[entry.path] == nil
         settler.observe(entry.path, size: entry.size, modified: entry.modified, now: now)
         if isNew {
-            logger.info("discovered", metadata: ["file": "\(entry.path)", "size": "\(entry.size)"])
+            // The size comes when it settles: while a file is copied in, it means little.
+            logger.info("discovered", metadata: ["file": "\(entry.path)"])
         }
         let changing = settler.observations[entry.path].map { $0.changes > 0 } ?? false
-        session.board.set(entry.path, state: .arriving, size: entry.size,
-                          message: changing ? "still being written" : "waiting \(DurationText.format(config.policy.settleTime)) for it to settle")
+        let message = pipeline == nil ? "waiting: a manifest must be fixed first (see the top of status)"
+            : changing ? "still being written" : "waiting \(DurationText.format(config.policy.settleTime)) for it to settle"
+        session.board.set(entry.path, state: .arriving, size: entry.size, message: message)
     }
 
     /// Files waiting to settle are looked at again every second: growing, finished, or gone.
@@ -107,8 +109,9 @@ extension Daemon {
         let admission = Admission(pipeline: pipeline)
         for path in settler.ready(now: now) {
             guard scheduler.admitsNewFiles(now: self.now) else { return }
+            let size = settler.observations[path]?.size ?? 0
             settler.forget(path)
-            logger.info("settled", metadata: ["file": "\(path)"])
+            logger.info("settled", metadata: ["file": "\(path)", "size": "\(size)"])
             admitted(path, admission.admit(path, active: workers.activeIDs))
         }
     }

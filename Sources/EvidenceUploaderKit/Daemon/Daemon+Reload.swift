@@ -75,8 +75,10 @@ extension Daemon {
             pipeline = try Pipeline(config: config, passwords: passwords, drop: drop, manifests: manifests, journal: session.journal,
                                     board: session.board, rateLimiter: session.rateLimiter, requestLimits: session.requestLimits, retry: session.retry,
                                     stop: signals.stop, logger: logger, orphans: pipeline?.orphans ?? session.pipeline?.orphans ?? OrphanUploads())
+            session.board.setProblem(nil)
         } catch {
             logger.error(ManifestLoader.brokenMessage, metadata: ["error": "\(error.message)"])
+            session.board.setProblem(ManifestLoader.statusProblem(error.message))
             pipeline = nil
         }
     }

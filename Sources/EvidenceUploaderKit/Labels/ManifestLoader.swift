@@ -10,6 +10,11 @@ enum ManifestLoader {
     /// What the log and `status` say while a manifest cannot be used.
     static let brokenMessage: Logger.Message = "manifest.csv cannot be used; nothing is uploaded until it is fixed"
 
+    /// What `status` and the status page say while a manifest cannot be used.
+    static func statusProblem(_ detail: String) -> String {
+        "a manifest cannot be used, so new files wait until it is fixed: \(detail)"
+    }
+
     /// Every destination's manifest (in its folder; the drop root without destinations), by
     /// destination name; absent ones are left out. A broken one throws, naming its path.
     static func loadAll(from drop: DropFolder, config: Config) throws(EvidenceError) -> [String: Manifest] {

@@ -17,6 +17,8 @@ enum Notes {
         var finishedAt: Int64  // seconds since the epoch
         var seconds: Double
         var duplicateOf: String? = nil
+        /// The awarding body (`[destination.NAME]`); "" without destinations.
+        var destination: String = ""
     }
 
     static func receipt(_ d: Delivery) -> String {
@@ -28,12 +30,12 @@ enum Notes {
 
         File:         \(d.fileName)
         Folder:       \(d.folder.isEmpty ? "(top of the drop folder)" : d.folder)
-        Centre:       \(d.labels.centre)
+        \(d.destination.isEmpty ? "" : "Sent to:      \(d.destination)\n")Centre:       \(d.labels.centre)
         Candidate:    \(d.labels.candidate)
         Unit:         \(d.labels.unit)
         Size:         \(sizeWords(d.size))
         Type:         \(d.fileType), \(d.route == .standard ? "standard upload" : "large-file upload")
-        Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))
+        \(d.duplicateOf == nil ? "Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))" : "Recorded:     \(localTime(d.finishedAt)) (not sent again: see below)")
         SHA-256:      \(d.sha256)
         Portal copy:  \(d.uploadURL)
 
@@ -50,13 +52,13 @@ enum Notes {
         return text
     }
 
-    static func reason(fileName: String, folder: String, rejection: Rejection, at time: Int64) -> String {
+    static func reason(fileName: String, folder: String, rejection: Rejection, at time: Int64, destination: String = "") -> String {
         """
         NOT UPLOADED
 
         File:      \(fileName)
         Folder:    \(folder.isEmpty ? "(top of the drop folder)" : folder)
-        Checked:   \(localTime(time))
+        \(destination.isEmpty ? "" : "For:       \(destination)\n")Checked:   \(localTime(time))
         Problem:   \(rejection.code)
 
         \(rejection.message)

@@ -199,7 +199,7 @@ struct Delivery {
             fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
             labels: item.labels, size: item.size, fileType: item.fileType, route: route,
             sha256: item.sha256 ?? "", uploadURL: item.uploadURL ?? "", finishedAt: time,
-            seconds: seconds, duplicateOf: duplicateOf))
+            seconds: seconds, duplicateOf: duplicateOf, destination: item.destinationName))
     }
 
     private func outcome(of failure: TusFailure, item: JournalItem, logger: Logger) -> Outcome {
@@ -210,7 +210,7 @@ struct Delivery {
             logger.error("the portal refused the centre's credentials; all uploads are paused", metadata: ["reason": "\(failure.summary)"])
             return .unauthorized(failure.summary)
         case let .tooLarge(message):
-            let rejection = Rejection(code: "portal-too-large", message: "The portal will not accept a file this large (\(message)). Make the file smaller: compress it, trim it, or record at a lower resolution such as 720p, then drop it in again.")
+            let rejection = Rejection(code: "portal-too-large", message: "The portal will not accept this file: \(message). Make the file smaller: compress it, trim it, or record at a lower resolution such as 720p, then drop it in again.")
             return pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id, inode: item.inode)
                 ? .rejected(rejection.code) : .failed(message, permanent: true)
         case .untrustedLocation:

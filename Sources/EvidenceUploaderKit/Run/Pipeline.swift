@@ -104,7 +104,8 @@ public final class Pipeline: Sendable {
                                                 note: .init(suffix: ".reason.txt") { finalPath in
                 let parts = finalPath.split(separator: "/")
                 return Notes.reason(fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
-                                    rejection: rejection, at: WallClock.now())
+                                    rejection: rejection, at: WallClock.now(),
+                                    destination: self.config.destination(forRelativePath: relativePath)?.destination.name ?? "")
             })
             if let itemID {
                 try journal.append(.rejected(id: itemID, code: rejection.code, destination: destination))

@@ -42,6 +42,7 @@ struct RunSession {
         } catch {
             logger.error(ManifestLoader.brokenMessage, metadata: ["error": "\(error.message)"])
             session.problem = error.message
+            board.setProblem(ManifestLoader.statusProblem(error.message))
             return session
         }
         var pipeline = try Pipeline(config: config, passwords: passwords, drop: drop, manifests: manifests, journal: journal,

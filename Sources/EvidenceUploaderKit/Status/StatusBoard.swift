@@ -13,6 +13,7 @@ public final class StatusBoard: Sendable {
         var rateLimit: Int64? = nil
         var requestLimits: [String: StatusSnapshot.RequestLimit] = [:]
         var destinations: [StatusSnapshot.Destination] = []
+        var problem: String? = nil
         var dirty = true
         /// The last write failure, said once (and its end), not every second.
         var writeFailure: String? = nil
@@ -160,6 +161,15 @@ public final class StatusBoard: Sendable {
         }
     }
 
+    /// What stops new files from being taken (nil = nothing).
+    func setProblem(_ problem: String?) {
+        board.withLock { b in
+            guard b.problem != problem else { return }
+            b.problem = problem
+            b.dirty = true
+        }
+    }
+
     /// A destination's pause (nil = active again).
     func setPaused(destination: String, _ reason: String?) {
         board.withLock { b in
@@ -187,7 +197,7 @@ public final class StatusBoard: Sendable {
             return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
                                   rateLimitBytesPerSecond: b.rateLimit, items: active + b.finished.reversed(), totals: totals,
                                   requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal },
-                                  destinations: b.destinations.isEmpty ? nil : b.destinations,
+                                  destinations: b.destinations.isEmpty ? nil : b.destinations, problem: b.problem,
                                   counters: b.counters.values.sorted { $0.destination < $1.destination },
                                   lastDeliveryAt: b.lastDeliveryAt)
         }

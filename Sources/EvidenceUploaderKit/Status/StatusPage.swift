@@ -106,6 +106,9 @@ enum StatusPage {
         } else if let paused = s.paused {
             out += "<p class=\"banner\">Uploads are on hold: \(escape(paused)). IT has been told.</p>\n"
         }
+        if let problem = s.problem {
+            out += "<p class=\"banner\">New files are not taken yet: \(escape(problem))</p>\n"
+        }
         out += "<p class=\"summary\"><strong>\(sum.deliveredToday)</strong> delivered today &middot; <strong>\(sum.sending)</strong> sending &middot; <strong>\(sum.waiting)</strong> waiting &middot; <strong>\(sum.attention)</strong> need attention</p>\n"
         if rows.isEmpty {
             out += "<p>Nothing is waiting. Files dropped into this folder appear here.</p>\n"
@@ -170,6 +173,7 @@ enum StatusPage {
         var lines = ["Evidence uploads, updated \(Notes.localTime(context.now))", ""]
         if !context.running { lines.append("THE UPLOADER IS NOT RUNNING: nothing is being sent. Tell IT.") }
         else if let paused = s.paused { lines.append("UPLOADS ON HOLD: \(paused). IT has been told.") }
+        if let problem = s.problem { lines.append("NEW FILES ARE NOT TAKEN YET: \(problem)") }
         lines.append("\(sum.deliveredToday) delivered today, \(sum.sending) sending, \(sum.waiting) waiting, \(sum.attention) need attention")
         for row in rows.sorted(by: { ($0.destination, $0.unit, $0.name) < ($1.destination, $1.unit, $1.name) }) {
             let item = row.item

@@ -28,6 +28,7 @@ public enum StatusRendering {
             lines.append("nothing is being sent until it is started again")
         }
         if let paused = s.paused { lines.append("PAUSED: \(paused)") }
+        if let problem = s.problem { lines.append("NEW FILES WAIT: \(problem)") }
         for destination in s.destinations ?? [] {
             lines.append("destination \(destination.name) (folder \(destination.folder)/): "
                          + (destination.paused.map { "PAUSED: \($0)" } ?? "active"))

@@ -66,6 +66,8 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
 
     /// Absent without destinations.
     public var destinations: [Destination]? = nil
+    /// What stops new files from being taken (a broken manifest), with where and how to fix it.
+    public var problem: String? = nil
 
     /// What one destination ("" without destinations) has done since the daemon started.
     public struct Counters: Codable, Sendable, Equatable {

@@ -86,7 +86,7 @@ struct UploadStateMachine: Sendable {
         case let .discovered(capabilities):
             self.capabilities = capabilities
             if let max = capabilities.maxSize, max > 0, length > max {
-                return enter(.failed(.tooLarge("the file (\(length) bytes) is larger than the portal accepts (Tus-Max-Size \(max) bytes)")))
+                return enter(.failed(.tooLarge("this file is \(ByteFormatting.human(length)) and the portal takes at most \(ByteFormatting.human(max))")))
             }
             if let url = uploadURL { return enter(.probe(url: url)) }
             return enter(.create)
