@@ -14,7 +14,7 @@ public enum Examination: Sendable {
     }
 }
 
-/// The checks of the design's steps 4-5 (docs/ARCHITECTURE.md), shared by `run` and `check`: which
+/// The checks of a file's path, step 2 (docs/ARCHITECTURE.md), shared by `run` and `check`: which
 /// destination a file belongs to (by its folder), then that destination's rules and labels.
 public struct Examiner: Sendable {
     /// One destination's rules.
