@@ -59,11 +59,11 @@ integration-test: venv
 	$(SWIFT) build
 	EVIDENCE_UPLOADER_BIN=$(CURDIR)/.build/debug/evidence-uploader $(PYTHON) -m pytest Tests/integration -q -rs
 
-## The systemd unit scored and verified; then, as root, installed and run in a booted Debian (nspawn).
+## The unit scored and verified; as root, run in a booted Debian (nspawn) and the .deb tested there.
 service-test: deps
 	scripts/systemd-check
-	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory nspawn-test; \
-	else echo "nspawn-test SKIPPED: needs root (systemd-nspawn)"; fi
+	@if [ "$$(id -u)" -eq 0 ]; then $(MAKE) --no-print-directory nspawn-test deb-test; \
+	else echo "nspawn-test and deb-test SKIPPED: need root (systemd-nspawn)"; fi
 
 FUZZ_SMOKE_SECONDS ?= 20
 ## Each libFuzzer target for FUZZ_SMOKE_SECONDS (20 s).
@@ -83,9 +83,9 @@ FUZZ_SECONDS ?= 60
 fuzz:
 	scripts/fuzz $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
-## Removes the builds and .work (demo output, test reports); not the nspawn image cache.
+## Removes the builds, .work (demo output, test reports) and dist/; not the nspawn image cache.
 clean:
-	rm -rf .build .build-fuzz .work
+	rm -rf .build .build-fuzz .work dist
 
 ## Removes the nspawn test's Debian 12 image (NSPAWN_CACHE, /var/cache/evidence-uploader-nspawn, ~250 MB).
 clean-cache:
