@@ -18,7 +18,9 @@ struct ConfigCommand: ParsableCommand {
                 } catch {
                     throw CommandFailure("\(error)", exitCode: 2)
                 }
-                print("# \(options.config): OK", terminator: "\n\n")
+                print("# \(options.config): OK")
+                for warning in config.compressionWarnings { print("# warning: \(warning)") }
+                print("")
                 print(config.rendered(), terminator: "")
             }
         }

@@ -152,4 +152,16 @@ struct ConfigDestinationsTests {
         }
         #expect(name == "")
     }
+
+    @Test("compaction keeps each item's destination")
+    func compactionKeepsTheDestination() throws {
+        let labels = EvidenceLabels(centre: "12345", candidate: "1234", unit: "8711-305")
+        var state = JournalState()
+        state.apply(.discovered(id: 1, relativePath: "cg/a.mp4", device: 1, inode: 2, size: 3, mtimeNanos: 4,
+                                labels: labels, fileType: "video/mp4", endpoint: "https://e/", destinationName: "cg"))
+        let item = try #require(state.items[1])
+        let rewritten = JournalState(records: JournalCompaction.synthesize(item))
+        #expect(rewritten.items[1]?.destinationName == "cg")
+    }
 }
+

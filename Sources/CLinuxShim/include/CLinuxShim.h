@@ -10,4 +10,15 @@ int evu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const 
 /// Takes and at once releases a read lease (F_SETLEASE): fails with EAGAIN while any other
 /// process has the file open for writing. 0 on success, -1 with errno set.
 int evu_probe_read_lease(int fd);
+
+#include <sys/types.h>
+
+/// Starts `path` (argv, envp) as a child with lowered priority, for work that must not slow the
+/// daemon (ffmpeg): `evidence_fd` becomes the child's descriptor 3 (read it as /dev/fd/3),
+/// `stdout_fd` and `stderr_fd` its 1 and 2, stdin /dev/null, every other descriptor closed.
+/// The child runs at `niceness`, in the idle I/O class, with RLIMIT_CPU `cpu_seconds` (soft;
+/// the hard limit a few seconds later kills it), and is killed if the daemon dies.
+/// 0 and *pid_out on success; else the errno of fork or exec.
+int evu_spawn_limited(const char *path, char *const argv[], char *const envp[], int evidence_fd,
+                      int stdout_fd, int stderr_fd, int niceness, long cpu_seconds, pid_t *pid_out);
 #endif

@@ -74,6 +74,8 @@ public struct Config: Sendable, Equatable {
         public var rejectEncrypted: Bool
         /// Refuse videos cut short (no index, a part running past the end of the file).
         public var rejectUnplayableVideo: Bool
+        /// A video over `maxVideoSize`: rejected, or compressed to fit (`[compress]`).
+        public var oversizeVideo: OversizeVideo = .reject
         public init(maxVideoSize: ByteSize = ByteSize(bytes: 2_500_000_000),
                     standardUploadLimit: ByteSize = ByteSize(bytes: 150_000_000),
                     maxFileSize: ByteSize = ByteSize(bytes: 2_500_000_000), settleTime: Duration = .seconds(10),
@@ -193,6 +195,20 @@ public struct Config: Sendable, Equatable {
         public init() {}
     }
     public var metrics = Metrics()
+
+    /// `[compress]`: the ffmpeg child that shrinks oversize videos (`oversize_video = "compress"`).
+    public struct Compress: Sendable, Equatable {
+        public var ffmpeg: String = "/usr/bin/ffmpeg"
+        public var ffprobe: String = "/usr/bin/ffprobe"
+        /// Encoder threads (`-threads`); uploads keep the rest of the machine.
+        public var threads: Int = 2
+        /// The CPU time one ffmpeg run may use (RLIMIT_CPU).
+        public var cpuTime: Duration = .seconds(4 * 3600)
+        /// The wall-clock time one ffmpeg run may take before it is killed.
+        public var wallTime: Duration = .seconds(8 * 3600)
+        public init() {}
+    }
+    public var compress = Compress()
 
     /// `[deadlines]`: when each unit's evidence is due, by unit.
     public var deadlines: [String: Deadline] = [:]

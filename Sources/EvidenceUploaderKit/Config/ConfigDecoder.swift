@@ -54,6 +54,17 @@ struct ConfigDecoder {
         }
         config.metrics.textfile = ConfigPath.resolve(textfile, against: baseDirectory)
         config.policy = policy("policy", base: config.policy)
+        var compress = config.compress
+        compress.ffmpeg = path("compress", "ffmpeg", compress.ffmpeg, required: true)
+        compress.ffprobe = path("compress", "ffprobe", compress.ffprobe, required: true)
+        compress.threads = integer("compress", "threads", compress.threads, range: 1...64)
+        compress.cpuTime = parsed("compress", "cpu_time", compress.cpuTime, DurationText.parse) {
+            $0 >= .seconds(1) ? nil : "is shorter than 1s"
+        }
+        compress.wallTime = parsed("compress", "wall_time", compress.wallTime, DurationText.parse) {
+            $0 >= .seconds(1) ? nil : "is shorter than 1s"
+        }
+        config.compress = compress
         config.labels = labels("labels", base: config.labels)
 
         var transfer = config.transfer
@@ -149,6 +160,10 @@ struct ConfigDecoder {
         policy.settleTime = parsed(section, "settle_time", policy.settleTime, DurationText.parse)
         policy.rejectEncrypted = boolean(section, "reject_encrypted", policy.rejectEncrypted)
         policy.rejectUnplayableVideo = boolean(section, "reject_unplayable_video", policy.rejectUnplayableVideo)
+        policy.oversizeVideo = parsed(section, "oversize_video", policy.oversizeVideo) { text throws(ConfigValueError) in
+            guard let value = OversizeVideo(rawValue: text) else { throw ConfigValueError(reason: "unknown choice", allowed: "") }
+            return value
+        }
         if policy.standardUploadLimit > policy.maxVideoSize {
             let inherited = limitLine == nil && section != "policy" ? " (inherited from [policy]; set standard_upload_limit here)" : ""
             report(limitLine ?? line(section, "max_video_size") ?? document.table(section)?.line, section, "standard_upload_limit",

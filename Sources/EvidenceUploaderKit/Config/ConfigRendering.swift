@@ -27,6 +27,12 @@ extension Config {
             "log": ["level": .string(log.level.rawValue), "format": .string(log.format.rawValue)],
             "notify": ["webhook": .string(notify.webhook), "email": .string(notify.email)],
             "metrics": ["textfile": .string(metrics.textfile)],
+            "compress": [
+                "ffmpeg": .string(compress.ffmpeg), "ffprobe": .string(compress.ffprobe),
+                "threads": .integer(Int64(compress.threads)),
+                "cpu_time": .string(DurationText.format(compress.cpuTime)),
+                "wall_time": .string(DurationText.format(compress.wallTime)),
+            ],
         ]
         var lines: [String] = []
         for section in ConfigSchema.sections {
@@ -94,6 +100,7 @@ extension Config {
             "settle_time": .string(DurationText.format(policy.settleTime)),
             "reject_encrypted": .boolean(policy.rejectEncrypted),
             "reject_unplayable_video": .boolean(policy.rejectUnplayableVideo),
+            "oversize_video": .string(policy.oversizeVideo.rawValue),
         ]
     }
 

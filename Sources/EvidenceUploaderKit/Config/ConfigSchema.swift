@@ -43,6 +43,7 @@ enum ConfigSchema {
             Key(name: "settle_time", allowed: "a duration such as \"10s\" or \"0s\"; units ms, s, m, h"),
             Key(name: "reject_encrypted", allowed: "true or false"),
             Key(name: "reject_unplayable_video", allowed: "true or false"),
+            Key(name: "oversize_video", allowed: "\"reject\" or \"compress\" (with ffmpeg, settings in [compress])"),
         ]),
         ("labels", [
             Key(name: "layout", allowed: "a relative path pattern of {unit}, {candidate} and {file} placeholders ending in /{file}, such as \"{unit}/{candidate}/{file}\"; {unit} and {candidate} may be left out only when a manifest is set"),
@@ -63,6 +64,13 @@ enum ConfigSchema {
         ("notify", [
             Key(name: "webhook", allowed: "\"\" (none) or " + urlAllowed),
             Key(name: "email", allowed: "\"\" (none) or one mail address such as \"exams@school.example.org\", sent with /usr/sbin/sendmail"),
+        ]),
+        ("compress", [
+            Key(name: "ffmpeg", allowed: "the path of the ffmpeg program, such as \"/usr/bin/ffmpeg\""),
+            Key(name: "ffprobe", allowed: "the path of the ffprobe program, such as \"/usr/bin/ffprobe\""),
+            Key(name: "threads", allowed: "an integer from 1 to 64"),
+            Key(name: "cpu_time", allowed: "a duration of at least 1s, such as \"4h\"; units ms, s, m, h"),
+            Key(name: "wall_time", allowed: "a duration of at least 1s, such as \"8h\"; units ms, s, m, h"),
         ]),
         ("metrics", [
             Key(name: "textfile", allowed: "\"\" (none) or the path of a file ending in .prom, such as \"/var/lib/prometheus/node-exporter/evidence_uploader.prom\""),

@@ -19,9 +19,11 @@ enum JournalCompaction {
         let id = item.id
         var records: [JournalRecord] = [
             .discovered(id: id, relativePath: item.relativePath, device: item.device, inode: item.inode, size: item.size,
-                        mtimeNanos: item.mtimeNanos, labels: item.labels, fileType: item.fileType, endpoint: item.endpoint),
+                        mtimeNanos: item.mtimeNanos, labels: item.labels, fileType: item.fileType, endpoint: item.endpoint,
+                        destinationName: item.destinationName),
         ]
         if let sha256 = item.sha256 { records.append(.hashed(id: id, sha256: sha256)) }
+        if let copy = item.compressedCopy { records.append(.compressed(id: id, copy: copy)) }
         if let url = item.uploadURL { records.append(.created(id: id, uploadURL: url)) }
         if item.state == .delivered {
             records.append(.delivered(id: id))

@@ -28,4 +28,6 @@ public struct JournalItem: Sendable, Equatable {
     public var reason: String?
     /// The awarding body (`[destination.NAME]`); "" without destinations.
     public var destinationName: String = ""
+    /// An oversize video's compressed copy, once finished (`compressed`); nil while none is.
+    public var compressedCopy: CompressedCopy? = nil
 }

@@ -23,6 +23,11 @@ public enum JournalRecord: Sendable, Equatable {
     case rejected(id: UInt64, code: String, destination: String)
     /// Given up or superseded (for example, the file changed).
     case abandoned(id: UInt64, reason: String)
+    /// Compression of an oversize video began at this rung ("720p"); any output of an earlier
+    /// attempt is discarded (a kill mid-way leaves a half-written one).
+    case compressionStarted(id: UInt64, rung: String)
+    /// The compressed copy is complete and checked: what is uploaded instead of the original.
+    case compressed(id: UInt64, copy: CompressedCopy)
 
     public var id: UInt64 {
         switch self {
@@ -34,6 +39,8 @@ public enum JournalRecord: Sendable, Equatable {
         case let .moved(id, _): id
         case let .rejected(id, _, _): id
         case let .abandoned(id, _): id
+        case let .compressionStarted(id, _): id
+        case let .compressed(id, _): id
         }
     }
 
@@ -48,6 +55,8 @@ public enum JournalRecord: Sendable, Equatable {
         case .moved: 6
         case .rejected: 7
         case .abandoned: 8
+        case .compressionStarted: 9
+        case .compressed: 10
         }
     }
 
@@ -61,6 +70,8 @@ public enum JournalRecord: Sendable, Equatable {
         case .moved: "moved"
         case .rejected: "rejected"
         case .abandoned: "abandoned"
+        case .compressionStarted: "compression-started"
+        case .compressed: "compressed"
         }
     }
 
@@ -77,6 +88,8 @@ public enum JournalRecord: Sendable, Equatable {
         case let .moved(_, d): .moved(id: newID, destination: d)
         case let .rejected(_, c, d): .rejected(id: newID, code: c, destination: d)
         case let .abandoned(_, r): .abandoned(id: newID, reason: r)
+        case let .compressionStarted(_, r): .compressionStarted(id: newID, rung: r)
+        case let .compressed(_, c): .compressed(id: newID, copy: c)
         }
     }
 
@@ -93,6 +106,40 @@ public enum JournalRecord: Sendable, Equatable {
         case let .moved(id, d): "#\(id) moved to=\(d.debugQuoted)"
         case let .rejected(id, c, d): "#\(id) rejected code=\(c.debugQuoted) to=\(d.debugQuoted)"
         case let .abandoned(id, r): "#\(id) abandoned reason=\(r.debugQuoted)"
+        case let .compressionStarted(id, r): "#\(id) compression-started rung=\(r.debugQuoted)"
+        case let .compressed(id, c):
+            "#\(id) compressed file=\(c.workFile.debugQuoted) size=\(c.size) sha256=\(c.sha256.debugQuoted) rung=\(c.rung.debugQuoted) "
+                + "picture=\(c.width)x\(c.height) duration_ms=\(c.durationMillis) original=\(c.originalWidth)x\(c.originalHeight) original_duration_ms=\(c.originalDurationMillis)"
         }
+    }
+}
+
+/// The compressed copy of an oversize video (`compressed` record): where it waits in the state
+/// folder, what it is, and what the original was, for the receipt.
+public struct CompressedCopy: Sendable, Equatable {
+    /// Relative to the state folder, e.g. "compress/12/output.mp4".
+    public var workFile: String
+    public var size: Int64
+    public var sha256: String
+    public var rung: String
+    public var width: Int64
+    public var height: Int64
+    public var durationMillis: Int64
+    public var originalWidth: Int64
+    public var originalHeight: Int64
+    public var originalDurationMillis: Int64
+
+    public init(workFile: String, size: Int64, sha256: String, rung: String, width: Int64, height: Int64, durationMillis: Int64,
+                originalWidth: Int64, originalHeight: Int64, originalDurationMillis: Int64) {
+        self.workFile = workFile
+        self.size = size
+        self.sha256 = sha256
+        self.rung = rung
+        self.width = width
+        self.height = height
+        self.durationMillis = durationMillis
+        self.originalWidth = originalWidth
+        self.originalHeight = originalHeight
+        self.originalDurationMillis = originalDurationMillis
     }
 }

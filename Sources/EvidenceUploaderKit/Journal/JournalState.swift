@@ -59,6 +59,10 @@ struct JournalState {
         case let .abandoned(_, reason):
             item.reason = reason
             item.state = .abandoned
+        case .compressionStarted:
+            item.compressedCopy = nil
+        case let .compressed(_, copy):
+            item.compressedCopy = copy
         }
         items[item.id] = item
     }

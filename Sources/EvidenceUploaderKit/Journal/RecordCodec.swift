@@ -28,6 +28,18 @@ enum RecordCodec {
             w.string(code)
             w.string(destination)
         case let .abandoned(_, reason): w.string(reason)
+        case let .compressionStarted(_, rung): w.string(rung)
+        case let .compressed(_, c):
+            w.string(c.workFile)
+            w.i64(c.size)
+            w.string(c.sha256)
+            w.string(c.rung)
+            w.i64(c.width)
+            w.i64(c.height)
+            w.i64(c.durationMillis)
+            w.i64(c.originalWidth)
+            w.i64(c.originalHeight)
+            w.i64(c.originalDurationMillis)
         }
         return w.bytes
     }
@@ -63,6 +75,21 @@ enum RecordCodec {
             let code = try r.string()
             record = .rejected(id: id, code: code, destination: try r.string())
         case 8: record = .abandoned(id: id, reason: try r.string())
+        case 9: record = .compressionStarted(id: id, rung: try r.string())
+        case 10:
+            let workFile = try r.string()
+            let size = try r.i64()
+            let sha256 = try r.string()
+            let rung = try r.string()
+            let width = try r.i64()
+            let height = try r.i64()
+            let duration = try r.i64()
+            let originalWidth = try r.i64()
+            let originalHeight = try r.i64()
+            let originalDuration = try r.i64()
+            record = .compressed(id: id, copy: CompressedCopy(
+                workFile: workFile, size: size, sha256: sha256, rung: rung, width: width, height: height, durationMillis: duration,
+                originalWidth: originalWidth, originalHeight: originalHeight, originalDurationMillis: originalDuration))
         default: throw .unknownType(type)
         }
         guard r.remaining == 0 else { throw .trailingBytes(r.remaining) }

@@ -19,6 +19,15 @@ enum Notes {
         var duplicateOf: String? = nil
         /// The awarding body (`[destination.NAME]`); "" without destinations.
         var destination: String = ""
+        /// An oversize video of which a compressed copy was sent instead.
+        var compression: Compression? = nil
+    }
+
+    /// What was sent in place of an oversize video: both versions, said side by side.
+    struct Compression {
+        var limit: Int64
+        var copyName: String
+        var copy: CompressedCopy
     }
 
     static func receipt(_ d: Delivery) -> String {
@@ -42,6 +51,31 @@ enum Notes {
         """
         if let duplicateOf = d.duplicateOf {
             text += "\nThe same file with the same labels had already been uploaded (\(duplicateOf)), so it was not sent twice.\n"
+        }
+        if let c = d.compression {
+            let copy = c.copy
+            text += """
+
+            COMPRESSED TO FIT
+            This video was over the \(ByteFormatting.human(c.limit)) limit, so a compressed copy (\(copy.rung), H.264/AAC MP4)
+            was sent to the portal. The original is kept here, unchanged.
+
+            Original:     \(d.fileName)
+                          \(sizeWords(d.size)), \(copy.originalWidth)x\(copy.originalHeight), \(durationWords(Double(copy.originalDurationMillis) / 1000))
+                          SHA-256 \(d.sha256)
+            Sent copy:    \(c.copyName) (beside this receipt)
+                          \(sizeWords(copy.size)), \(copy.width)x\(copy.height), \(durationWords(Double(copy.durationMillis) / 1000))
+                          SHA-256 \(copy.sha256)
+            The portal holds: the compressed copy, SHA-256 \(copy.sha256)
+
+            """
+            text += """
+
+            The SHA-256 lines are fingerprints: if the portal's copy has the sent copy's fingerprint,
+            it is exactly the compressed copy kept here.
+
+            """
+            return text
         }
         text += """
 

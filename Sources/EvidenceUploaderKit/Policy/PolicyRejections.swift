@@ -24,9 +24,11 @@ extension Rejection {
                 + "then drop the new file in. If this file is not meant to be a video, give it the right extension.")
     }
 
+    static let videoTooLargeCode = "video-too-large"
+
     static func videoTooLarge(size: Int64, limit: Int64) -> Rejection {
         Rejection(
-            code: "video-too-large",
+            code: videoTooLargeCode,
             message: "This video is \(ByteFormatting.human(size)), which is larger than the "
                 + "\(ByteFormatting.human(limit)) limit for a video. "
                 + "Make it smaller, then drop it in again: compress it (export it again at a lower quality "

@@ -64,10 +64,14 @@ struct Admission {
                 mtimeNanos: file.modified, labels: acceptance.labels, fileType: acceptance.fileType,
                 endpoint: acceptance.endpoint, destinationName: acceptance.destination))
             pipeline.board.set(relativePath, state: .queued, size: file.size, labels: acceptance.labels, id: id)
-            logger.info("accepted", metadata: [
+            var fields: Logger.Metadata = [
                 "id": "\(id)", "candidate": "\(acceptance.labels.candidate)", "unit": "\(acceptance.labels.unit)",
                 "route": "\(acceptance.route.rawValue)", "type": "\(acceptance.fileType)", "size": "\(file.size)",
-            ])
+            ]
+            if let (plan, original) = acceptance.compression {
+                fields["compress"] = "\(original.summary) to \(plan.summary)"
+            }
+            logger.info("accepted", metadata: fields)
             return .queued(id)
         } catch {
             return recordingFailed(error, logger: logger)

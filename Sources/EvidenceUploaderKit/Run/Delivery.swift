@@ -10,6 +10,7 @@ struct Delivery {
     let pipeline: Pipeline
 
     func deliver(_ item: JournalItem) -> Outcome {
+        var item = item  // gains its compressed copy on the way
         let logger = pipeline.logger(for: item.relativePath, destination: item.destinationName)
         let journal = pipeline.journal
         let board = pipeline.board
@@ -24,7 +25,7 @@ struct Delivery {
             // Gone from the drop folder. If the journal lost its last records (torn tail), the
             // file may already be in uploaded/ and the portal may hold all of it: finish then.
             if let url = item.uploadURL, pipeline.uploaded.find(item.relativePath, inode: item.inode) != nil,
-               portalHoldsAll(url: url, length: item.size, destination: item.destinationName) {
+               portalHoldsAll(url: url, length: item.uploadLength, destination: item.destinationName) {
                 var delivered = item
                 delivered.state = .delivered
                 do { try journal.append(.delivered(id: item.id)) } catch { return recordingFailed(error, logger: logger) }
@@ -61,10 +62,27 @@ struct Delivery {
             return finishDuplicate(item, sha256: sha256, earlier: earlier, logger: logger)
         }
 
+        // 2b. An oversize video (`oversize_video = "compress"`): what is sent is its compressed
+        // copy, made once (the journal keeps it); the original is only read.
+        var upload = (fd: file.fd, length: file.size, fileName: file.fileName, sha256: sha256)
+        var compressedFile: CompressedFile? = nil
+        if pipeline.examiner.compresses(size: item.size, destination: item.destinationName) {
+            switch compress(item, file: file, logger: logger) {
+            case let .success(copyFile):
+                compressedFile = copyFile
+                item.compressedCopy = copyFile.copy
+                upload = (copyFile.fd, copyFile.size, Self.sentName(file.fileName), copyFile.copy.sha256)
+            case let .failure(ended):
+                return ended.outcome
+            }
+        }
+        let sentCopy = compressedFile
+        let uploadUnchanged: @Sendable () -> Bool = { file.isUnchanged() && (sentCopy?.isUnchanged() ?? true) }
+
         // 3. Upload, resuming at the portal's offset when the journal knows the upload, or when
         // the portal holds an upload of this file that a damaged journal lost.
         var resumeURL = item.uploadURL
-        if resumeURL == nil, let orphan = pipeline.orphans.claim(fileName: file.fileName, length: file.size, sha256: sha256) {
+        if resumeURL == nil, let orphan = pipeline.orphans.claim(fileName: upload.fileName, length: upload.length, sha256: upload.sha256) {
             do {
                 try journal.append(.created(id: item.id, uploadURL: orphan.url))
             } catch {
@@ -75,31 +93,31 @@ struct Delivery {
         }
         board.set(item.relativePath, state: .uploading, size: item.size, labels: item.labels, id: item.id)
         let metadata = TusMetadata([
-            ("filename", file.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
-            ("candidate", item.labels.candidate), ("unit", item.labels.unit), ("sha256", sha256),
+            ("filename", upload.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
+            ("candidate", item.labels.candidate), ("unit", item.labels.unit), ("sha256", upload.sha256),
         ])
         // The endpoint of the config in force (a corrected portal URL applies on retry); a
         // resumed upload goes on at its own absolute URL.
-        let endpoint = pipeline.examiner.endpoint(forSize: item.size, destination: item.destinationName)
+        let endpoint = pipeline.examiner.endpoint(forSize: upload.length, destination: item.destinationName)
         let portal = pipeline.portal(for: item.destinationName)
-        let job = UploadJob(endpoint: endpoint, fd: file.fd, length: file.size,
+        let job = UploadJob(endpoint: endpoint, fd: upload.fd, length: upload.length,
                             metadata: metadata, chunkSize: pipeline.config.transfer.chunkSize.bytes,
                             maxChunkSize: pipeline.config.transfer.maxChunkSize.bytes,
                             resumeURL: resumeURL, requestLimit: pipeline.requestLimits.limit(for: portal.origin),
-                            fileUnchanged: { file.isUnchanged() })
-        let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: item.size,
+                            fileUnchanged: uploadUnchanged)
+        let observer = DeliveryObserver(pipeline: pipeline, id: item.id, path: item.relativePath, length: upload.length,
                                         portal: portal.origin, logger: logger)
         let started = WallClock.monotonic()
         let result: UploadResult
         do {
             logger.info(resumeURL == nil ? "upload started" : "upload resumed", metadata: [
-                "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(item.size)",
+                "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(upload.length)",
             ])
             result = try portal.transport.upload(job, retry: pipeline.retry, stop: pipeline.stop, observer: observer)
         } catch {
             let failure = error
             if let journalError = observer.journalError { return recordingFailed(journalError, logger: logger) }
-            if failure == .fileChanged || (failure != .cancelled && !file.isUnchanged()) {
+            if failure == .fileChanged || (failure != .cancelled && !uploadUnchanged()) {
                 logger.error("file changed while it was uploaded; it will be sent again as a new upload")
                 return supersede(pipeline.journal.item(id: item.id) ?? item, "the file changed during its upload", logger: logger)
             }
@@ -109,7 +127,7 @@ struct Delivery {
 
         // 4. The file must not have changed while it was read (checked before every chunk too;
         // this catches a change during the last one). The mixed upload is terminated.
-        guard file.isUnchanged() else {
+        guard uploadUnchanged() else {
             logger.error("file changed while it was uploaded; it will be sent again as a new upload")
             var changed = item
             changed.uploadURL = result.url
@@ -120,7 +138,7 @@ struct Delivery {
         } catch {
             return recordingFailed(error, logger: logger)
         }
-        let sent = result.resumedFrom.map { item.size - $0 } ?? item.size
+        let sent = result.resumedFrom.map { upload.length - $0 } ?? upload.length
         logger.info("delivered", metadata: [
             "id": "\(item.id)", "url": "\(result.url)", "seconds": "\(ByteFormatting.fixed(seconds, 1))",
             "rate": "\(ByteFormatting.rate(bytesPerSecond: Double(sent) / max(seconds, 0.001)))",
@@ -143,6 +161,7 @@ struct Delivery {
         if let destination = pipeline.uploaded.find(item.relativePath, inode: item.inode) {
             do {
                 try writeReceipt(item, destination: destination, seconds: 0, duplicateOf: nil)
+                try keepCompressedCopy(item, originalAt: destination, logger: logger)
                 try pipeline.journal.append(.moved(id: item.id, destination: destination))
                 pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
                 return .delivered(destination)
@@ -176,6 +195,7 @@ struct Delivery {
                                                          note: .init(suffix: ".receipt.txt") { finalPath in
                 receipt(item, destination: finalPath, seconds: seconds, duplicateOf: duplicateOf, at: finishedAt)
             })
+            try keepCompressedCopy(item, originalAt: destination, logger: logger)
             try pipeline.journal.append(.moved(id: item.id, destination: destination))
             logger.info("moved to uploaded", metadata: ["to": "\(destination)"])
             pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
@@ -199,7 +219,63 @@ struct Delivery {
             fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
             labels: item.labels, size: item.size, fileType: item.fileType, route: route,
             sha256: item.sha256 ?? "", uploadURL: item.uploadURL ?? "", finishedAt: time,
-            seconds: seconds, duplicateOf: duplicateOf, destination: item.destinationName))
+            seconds: seconds, duplicateOf: duplicateOf, destination: item.destinationName,
+            compression: item.compressedCopy.map { copy in
+                Notes.Compression(limit: pipeline.examiner.maxVideoSize(destination: item.destinationName),
+                                  copyName: String(CompressionStage.copyPath(forOriginalAt: destination).split(separator: "/").last ?? ""),
+                                  copy: copy)
+            }))
+    }
+
+    /// The name the portal is given for a compressed copy: the original's, as an MP4.
+    static func sentName(_ original: String) -> String {
+        guard let dot = original.lastIndex(of: "."), dot != original.startIndex else { return original + ".mp4" }
+        return original[..<dot] + ".mp4"
+    }
+
+    /// Compresses an oversize video, or says how its delivery ends instead.
+    private func compress(_ item: JournalItem, file: EvidenceFile, logger: Logger) -> Result<CompressedFile, CompressionEnded> {
+        let limit = pipeline.examiner.maxVideoSize(destination: item.destinationName)
+        let settings = pipeline.examiner.compress
+        // Turned off, or ffmpeg gone, since the file was queued: the usual rejection.
+        guard pipeline.examiner.oversizeVideo(destination: item.destinationName) == .compress, settings.isInstalled else {
+            if pipeline.examiner.oversizeVideo(destination: item.destinationName) == .compress {
+                logger.error("ffmpeg or ffprobe is missing (install the Debian package ffmpeg); the oversize video is rejected as usual",
+                             metadata: ["ffmpeg": "\(settings.ffmpeg)", "ffprobe": "\(settings.ffprobe)"])
+            }
+            return .failure(CompressionEnded(outcome: rejectItem(item, .videoTooLarge(size: item.size, limit: limit))))
+        }
+        pipeline.board.set(item.relativePath, state: .compressing, size: item.size, labels: item.labels, id: item.id, message: "compressing")
+        let board = pipeline.board
+        let stage = CompressionStage(settings: settings, stateFolder: pipeline.config.folders.state, journal: pipeline.journal,
+                                     stop: pipeline.stop, logger: logger)
+        switch stage.run(item, file: file, limitBytes: limit, progress: { text in
+            board.set(item.relativePath, state: .compressing, size: item.size, labels: item.labels, id: item.id, message: text)
+        }) {
+        case let .ready(copy):
+            return .success(copy)
+        case let .reject(rejection):
+            return .failure(CompressionEnded(outcome: rejectItem(item, rejection)))
+        case .stopped:
+            return .failure(CompressionEnded(outcome: .stopped))
+        case let .failed(error, permanent):
+            if error.code == .journal || error.code == .stateFull { return .failure(CompressionEnded(outcome: recordingFailed(error, logger: logger))) }
+            logger.error("cannot compress the video; it stays in the drop folder", metadata: ["error": "\(error)"])
+            return .failure(CompressionEnded(outcome: .failed(error.description, permanent: permanent)))
+        }
+    }
+
+    private func rejectItem(_ item: JournalItem, _ rejection: Rejection) -> Outcome {
+        pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id, inode: item.inode)
+            ? .rejected(rejection.code) : .failed(rejection.message, permanent: true)
+    }
+
+    /// The compressed copy goes beside the original in `uploaded/` (`<name>.compressed.mp4`).
+    private func keepCompressedCopy(_ item: JournalItem, originalAt destination: String, logger: Logger) throws(EvidenceError) {
+        guard let copy = item.compressedCopy else { return }
+        try CompressionStage.keep(copy, id: item.id, stateFolder: pipeline.config.folders.state,
+                                  uploadedRoot: pipeline.uploaded.destinationRoot, originalAt: destination)
+        logger.info("compressed copy kept beside the original", metadata: ["to": "\(CompressionStage.copyPath(forOriginalAt: destination))"])
     }
 
     private func outcome(of failure: TusFailure, item: JournalItem, logger: Logger) -> Outcome {
@@ -241,7 +317,7 @@ struct Delivery {
     private func supersede(_ item: JournalItem, _ reason: String, logger: Logger, keepComplete: Bool = false) -> Outcome {
         logger.notice("dropping a queued item", metadata: ["reason": "\(reason)"])
         if let url = item.uploadURL {
-            if keepComplete && portalHoldsAll(url: url, length: item.size, destination: item.destinationName) {
+            if keepComplete && portalHoldsAll(url: url, length: item.uploadLength, destination: item.destinationName) {
                 logger.notice("the portal holds the whole upload; it is kept", metadata: ["url": "\(url)"])
             } else {
                 terminate(url, destination: item.destinationName)
@@ -271,4 +347,14 @@ struct Delivery {
             pipeline.logger.warning("could not withdraw an abandoned upload from the portal", metadata: ["url": "\(url)", "error": "\(error)"])
         }
     }
+}
+
+/// How a delivery ends when compression does not give a copy to send.
+struct CompressionEnded: Error {
+    let outcome: DeliveryOutcome
+}
+
+extension JournalItem {
+    /// The bytes the portal gets: the compressed copy's, or the file's own.
+    var uploadLength: Int64 { compressedCopy?.size ?? size }
 }

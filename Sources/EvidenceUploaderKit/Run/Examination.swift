@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
 /// What the checks (safe open, policy, labels) decided about one file, before any upload.
 public enum Examination: Sendable {
     case accepted(Acceptance)
@@ -11,6 +15,9 @@ public enum Examination: Sendable {
         public var endpoint: String
         /// The awarding body (`[destination.NAME]`); "" without destinations.
         public var destination: String
+        /// An oversize video that will be compressed to fit (`oversize_video = "compress"`): how,
+        /// and what ffprobe said about the original.
+        public var compression: (plan: CompressionPlan, original: VideoFacts)? = nil
     }
 }
 
@@ -24,9 +31,13 @@ public struct Examiner: Sendable {
         /// Encrypted files and unplayable videos (`[policy] reject_encrypted`, `reject_unplayable_video`).
         let openability: OpenabilityPolicy
         let labeller: Labeller
+        /// `[policy] oversize_video`.
+        let oversizeVideo: OversizeVideo
     }
 
     let rules: [Rules]
+    /// `[compress]`: the ffmpeg and ffprobe that compress oversize videos.
+    let compress: Compressor.Settings
 
     /// `manifests`: each destination's manifest, by destination name.
     public init(config: Config, manifests: [String: Manifest]) throws(EvidenceError) {
@@ -40,9 +51,11 @@ public struct Examiner: Sendable {
                                     manifest: manifests[destination.name])
             let openability = OpenabilityPolicy(rejectEncrypted: destination.policy.rejectEncrypted,
                                                 rejectUnplayableVideo: destination.policy.rejectUnplayableVideo)
-            rules.append(Rules(destination: destination, policy: policy, openability: openability, labeller: labeller))
+            rules.append(Rules(destination: destination, policy: policy, openability: openability, labeller: labeller,
+                               oversizeVideo: destination.policy.oversizeVideo))
         }
         self.rules = rules
+        compress = Compressor.Settings(config.compress)
     }
 
     /// The rules of the destination a file at `relativePath` belongs to, and its path inside that
@@ -74,7 +87,10 @@ public struct Examiner: Sendable {
         let head = try file.head(ContentSniffer.headLength)
         switch rule.policy.decide(fileName: file.fileName, size: file.size, head: head) {
         case let .reject(rejection):
-            return .rejected(rejection)
+            guard rejection.code == Rejection.videoTooLargeCode, rule.oversizeVideo == .compress, compress.isInstalled else {
+                return .rejected(rejection)
+            }
+            return try examineForCompression(file, head: head, rule: rule, innerPath: innerPath)
         case let .accept(route, kind, fileType):
             if let rejection = try rule.openability.check(fileName: file.fileName, kind: kind, head: head, bytes: file) {
                 return .rejected(rejection)
@@ -88,6 +104,65 @@ public struct Examiner: Sendable {
             }
         }
     }
+}
+
+extension Examiner {
+    /// Does an item of this size go through compression under the config in force? (An
+    /// oversize video was only accepted because it would be compressed.)
+    func compresses(size: Int64, destination: String) -> Bool {
+        size > maxVideoSize(destination: destination)
+    }
+
+    func maxVideoSize(destination: String) -> Int64 {
+        (rules(named: destination) ?? rules[0]).policy.maxVideoSize
+    }
+
+    func oversizeVideo(destination: String) -> OversizeVideo {
+        (rules(named: destination) ?? rules[0]).oversizeVideo
+    }
+
+    /// An oversize video under `oversize_video = "compress"`: playable, readable by ffprobe, and
+    /// short enough to fit at 360p; then labelled like any file. The copy is an MP4.
+    private func examineForCompression(_ file: EvidenceFile, head: [UInt8], rule: Rules, innerPath: String) throws(EvidenceError) -> Examination {
+        let kind = ContentSniffer.sniff(head)
+        if let rejection = try rule.openability.check(fileName: file.fileName, kind: kind, head: head, bytes: file) {
+            return .rejected(rejection)
+        }
+        let limit = rule.policy.maxVideoSize
+        let facts: VideoFacts
+        switch VideoProbe(ffprobe: compress.ffprobe, stderrPath: "/dev/null").facts(fd: file.fd) {
+        case let .success(found): facts = found
+        case let .failure(.unreadable(reason)): return .rejected(.videoUnreadable(reason))
+        case let .failure(.system(error)): throw error
+        }
+        let plan: CompressionPlan
+        switch CompressionPlan.choose(limitBytes: limit, durationSeconds: facts.durationSeconds, width: facts.width,
+                                      height: facts.height, hasAudio: facts.hasAudio) {
+        case let .fits(chosen): plan = chosen
+        case let .tooLong(minutes): return .rejected(.videoTooLong(size: file.size, limit: limit, facts: facts, maxMinutes: minutes))
+        case .unreadable: return .rejected(.videoUnreadable("no video picture or duration could be found in it"))
+        }
+        switch rule.labeller.labels(forRelativePath: innerPath) {
+        case let .failure(rejection):
+            return .rejected(rejection)
+        case let .success(labels):
+            let route = rule.policy.route(forSize: plan.expectedBytes)
+            return .accepted(.init(route: route, kind: kind, fileType: "video/mp4", labels: labels,
+                                   endpoint: rule.endpoint(for: route), destination: rule.destination.name,
+                                   compression: (plan, facts)))
+        }
+    }
+}
+
+extension Compressor.Settings {
+    init(_ config: Config.Compress) {
+        self.init(ffmpeg: config.ffmpeg, ffprobe: config.ffprobe, threads: config.threads,
+                  cpuSeconds: max(1, Int(config.cpuTime.components.seconds)),
+                  wallSeconds: Double(config.wallTime.components.seconds))
+    }
+
+    /// Both programs present: without them an oversize video is rejected as usual.
+    var isInstalled: Bool { access(ffmpeg, X_OK) == 0 && access(ffprobe, X_OK) == 0 }
 }
 
 extension Examiner.Rules {

@@ -80,6 +80,10 @@ public struct FileChecker {
                 "route: \(a.route.rawValue) upload to \(a.endpoint)",
                 "centre: \(a.labels.centre)", "candidate: \(a.labels.candidate)", "unit: \(a.labels.unit)",
             ]
+            if let (plan, original) = a.compression {
+                lines.append("compress: over the video size limit, so it would be compressed (the original is kept): "
+                             + "from \(original.summary) to \(plan.summary)")
+            }
             return Report(accepted: true, text: "\(path.debugQuoted): ACCEPTED\n" + lines.map { "  " + $0 }.joined(separator: "\n"))
         case let .rejected(r):
             lines += ["problem: \(r.code)", "why: \(r.message)"]

@@ -50,6 +50,7 @@ public final class Pipeline: Sendable {
         self.rejected = FolderMover(destinationRoot: config.folders.rejected)
         self.orphans = orphans
         self.requestLimits = requestLimits
+        for warning in config.compressionWarnings { logger.warning("\(warning)") }
     }
 
     /// A destination's transport: tus, or S3 multipart (signed with SigV4, and sent only to the

@@ -36,13 +36,14 @@ enum StatusPage {
 
     /// The state in plain words.
     static func words(_ item: StatusSnapshot.Item, running: Bool) -> String {
-        if !running, [.queued, .hashing, .uploading, .retrying, .paused].contains(item.state) {
+        if !running, [.queued, .hashing, .compressing, .uploading, .retrying, .paused].contains(item.state) {
             return "waiting: the uploader is stopped"
         }
         switch item.state {
         case .arriving: return "still arriving (being copied in)"
         case .queued: return "waiting its turn"
         case .hashing: return "being checked before sending"
+        case .compressing: return "being made smaller to fit the portal's limit (the original is kept)"
         case .uploading: return "sending"
         case .retrying: return "waiting to try again (the connection or the portal failed)"
         case .paused: return "on hold: the portal refused the centre's password (IT has been told)"
@@ -64,7 +65,7 @@ enum StatusPage {
         for row in rows {
             switch row.item.state {
             case .delivered where row.item.since >= context.startOfToday: summary.deliveredToday += 1
-            case .uploading, .hashing: summary.sending += 1
+            case .uploading, .hashing, .compressing: summary.sending += 1
             case .queued, .retrying, .arriving, .paused: summary.waiting += 1
             default: break
             }

@@ -13,7 +13,7 @@ public enum StatusRendering {
     static func isStale(_ state: StatusSnapshot.Item.State, running: Bool) -> Bool {
         guard !running else { return false }
         switch state {
-        case .queued, .hashing, .uploading, .retrying, .paused: return true
+        case .queued, .hashing, .compressing, .uploading, .retrying, .paused: return true
         case .arriving, .delivered, .rejected, .failed: return false
         }
     }

@@ -3,7 +3,7 @@ public struct StatusSnapshot: Codable, Sendable, Equatable {
     public struct Item: Codable, Sendable, Equatable {
         public enum State: String, Codable, Sendable {
             case arriving = "still being written"
-            case queued, hashing, uploading, retrying, paused
+            case queued, hashing, compressing, uploading, retrying, paused
             case delivered, rejected, failed
         }
         public var id: UInt64?

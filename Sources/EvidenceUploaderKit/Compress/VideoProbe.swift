@@ -1,0 +1,72 @@
+import Foundation
+
+/// What ffprobe says about a video: its length, picture and streams. Read through the
+/// descriptor the daemon opened (`/dev/fd/3`), in a child process with limits.
+public struct VideoFacts: Sendable, Equatable {
+    public var durationSeconds: Double
+    public var width: Int
+    public var height: Int
+    public var hasVideo: Bool
+    public var hasAudio: Bool
+
+    /// "1920x1080, 15 seconds".
+    public var summary: String {
+        "\(width)x\(height), \(Notes.durationWords(durationSeconds))"
+    }
+
+    /// From ffprobe's `-print_format json -show_format -show_streams`; nil when it holds no
+    /// duration or no picture. Never traps on any input.
+    static func parse(json bytes: [UInt8]) -> VideoFacts? {
+        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
+        let streams = object["streams"] as? [[String: Any]] ?? []
+        let format = object["format"] as? [String: Any] ?? [:]
+        func number(_ value: Any?) -> Double? {
+            if let text = value as? String { return Double(text) }
+            return (value as? NSNumber)?.doubleValue
+        }
+        let video = streams.first { ($0["codec_type"] as? String) == "video" && number($0["width"]) ?? 0 > 0 }
+        let hasAudio = streams.contains { ($0["codec_type"] as? String) == "audio" }
+        let duration = number(format["duration"]) ?? number(video?["duration"]) ?? 0
+        guard let video, let width = number(video["width"]), let height = number(video["height"]),
+              duration.isFinite, duration > 0, width.isFinite, height.isFinite, width < 100_000, height < 100_000 else { return nil }
+        return VideoFacts(durationSeconds: duration, width: Int(width), height: Int(height), hasVideo: true, hasAudio: hasAudio)
+    }
+}
+
+/// Runs ffprobe on an open file.
+struct VideoProbe {
+    let ffprobe: String
+    /// Where ffprobe's error output goes (a private work folder, or /dev/null for `check`).
+    let stderrPath: String
+
+    enum Failure: Error, Sendable {
+        /// ffprobe ran and could not read a video from it: the file's fault.
+        case unreadable(String)
+        /// ffprobe could not be run, or was killed: the machine's fault.
+        case system(EvidenceError)
+    }
+
+    func facts(fd: Int32) -> Result<VideoFacts, Failure> {
+        let argv = [ffprobe, "-v", "error", "-print_format", "json", "-show_format", "-show_streams", FFmpegChild.evidencePath]
+        let result: FFmpegChild.Result
+        do {
+            result = try FFmpegChild.run(argv, evidenceFD: fd, limits: .init(cpuSeconds: 60, wallSeconds: 120),
+                                         stderrPath: stderrPath, stop: nil)
+        } catch {
+            return .failure(.system(error))
+        }
+        switch result.ending {
+        case .exited(0):
+            guard let facts = VideoFacts.parse(json: result.stdout) else {
+                return .failure(.unreadable("no video picture or duration could be found in it"))
+            }
+            return .success(facts)
+        case .exited:
+            return .failure(.unreadable(result.stderrTail.isEmpty ? "it could not be read as a video" : result.stderrTail))
+        case let .signalled(signal):
+            return .failure(.unreadable("reading it made the video reader fail (signal \(signal))"))
+        case .wallTimeExceeded, .stopped:
+            return .failure(.system(EvidenceError(.system, "ffprobe did not finish in time")))
+        }
+    }
+}
