@@ -13,23 +13,36 @@ protocol UploadTransport: Sendable {
     func abandon(_ url: String) throws(TusFailure)
 }
 
-/// tus 1.0.0 over libcurl: a connection per upload, driven by `UploadSession`.
+/// tus 1.0.0 over libcurl, driven by `UploadSession`: connections kept from file to file (a pool
+/// per portal), and the portal's capabilities learned once and remembered for a while.
 struct TusTransport: UploadTransport {
     let settings: HTTPClientSettings
+    let pool: ConnectionPool
+    let capabilities: TusCapabilitiesCache
+
+    init(settings: HTTPClientSettings) {
+        self.settings = settings
+        pool = ConnectionPool(settings: settings)
+        capabilities = TusCapabilitiesCache()
+    }
 
     func upload(_ job: UploadJob, retry: RetryPolicy, stop: StopSignal,
                 observer: (any UploadObserver)?) throws(TusFailure) -> UploadResult {
-        let connection: CurlConnection
-        do { connection = try CurlConnection(settings: settings) }
-        catch { throw .localRead(error.description) }
-        return try UploadSession(client: TusClient(connection: connection), job: job, retry: retry,
-                                 stop: stop, observer: observer).run()
+        do {
+            return try pool.with { connection throws(TusFailure) in
+                try UploadSession(client: TusClient(connection: connection), job: job, retry: retry,
+                                  stop: stop, observer: observer, capabilities: capabilities).run()
+            }
+        } catch {
+            // Whatever went wrong, ask the portal again next time.
+            capabilities.forget(job.endpoint)
+            throw error
+        }
     }
 
     func holdsAll(_ url: String, length: Int64) -> Bool {
-        guard let connection = try? CurlConnection(settings: settings) else { return true }
         do {
-            let (offset, serverLength) = try TusClient(connection: connection).probe(url: url)
+            let (offset, serverLength) = try pool.with { connection throws(TusFailure) in try TusClient(connection: connection).probe(url: url) }
             return offset == length && (serverLength == nil || serverLength == length)
         } catch {
             if case .uploadGone = error { return false }
@@ -38,9 +51,6 @@ struct TusTransport: UploadTransport {
     }
 
     func abandon(_ url: String) throws(TusFailure) {
-        let connection: CurlConnection
-        do { connection = try CurlConnection(settings: settings) }
-        catch { throw .localRead(error.description) }
-        try TusClient(connection: connection).terminate(url: url)
+        try pool.with { connection throws(TusFailure) in try TusClient(connection: connection).terminate(url: url) }
     }
 }

@@ -52,7 +52,12 @@ final class UploadSession {
     private let hasher = FileHasher(bufferSize: 256 * 1024)
     private var random = SystemRandomNumberGenerator()
 
-    init(client: TusClient, job: UploadJob, retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?) {
+    /// What the portal said to OPTIONS lately; nil = always ask.
+    private let capabilities: TusCapabilitiesCache?
+
+    init(client: TusClient, job: UploadJob, retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?,
+         capabilities: TusCapabilitiesCache? = nil) {
+        self.capabilities = capabilities
         self.client = client
         self.job = job
         self.retry = retry
@@ -100,8 +105,17 @@ final class UploadSession {
             let event: UploadStateMachine.Event
             switch action {
             case .discover:
-                do { event = .discovered(try client.discover(endpoint: job.endpoint)) }
-                catch { event = .failed(error) }
+                if let known = capabilities?.get(job.endpoint) {
+                    event = .discovered(known)
+                } else {
+                    do {
+                        let learned = try client.discover(endpoint: job.endpoint)
+                        capabilities?.set(learned, for: job.endpoint)
+                        event = .discovered(learned)
+                    } catch {
+                        event = .failed(error)
+                    }
+                }
 
             case .create:
                 let url: String
