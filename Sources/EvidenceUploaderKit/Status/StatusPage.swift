@@ -178,9 +178,9 @@ enum StatusPage {
         lines.append("\(sum.deliveredToday) delivered today, \(sum.sending) sending, \(sum.waiting) waiting, \(sum.attention) need attention")
         for row in rows.sorted(by: { ($0.destination, $0.unit, $0.name) < ($1.destination, $1.unit, $1.name) }) {
             let item = row.item
-            var line = "- " + [row.destination, row.unit.isEmpty ? nil : "unit \(row.unit)", item.candidate.map { "candidate \($0)" }]
+            let about = [row.destination, row.unit.isEmpty ? nil : "unit \(row.unit)", item.candidate.map { "candidate \($0)" }]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
-            line += ": \(row.name): \(row.words)"
+            var line = "- " + (about.isEmpty ? "" : about + ": ") + "\(row.name): \(row.words)"
             if [.uploading, .retrying].contains(item.state), item.size > 0 { line += " (\(item.done * 100 / item.size)%)" }
             if let deadline = item.deadline { line += "; due \(Notes.localTime(deadline))" }
             if item.risk == "overdue" { line += " OVERDUE" }
