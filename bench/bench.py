@@ -437,6 +437,73 @@ def machine() -> dict:
             "loadavg_at_start": [round(x, 2) for x in load]}
 
 
+
+# --------------------------------------------------------------------------- many small files
+
+def small_files_row(args, work: str, reps: int) -> dict:
+    """N files of 100 kB through a proxy adding a delay each way: evidence-uploader run --once
+    (its defaults: 2 parallel uploads) against tuspy sending them one after another; both through
+    the same proxy to the same kind of portal, alternating which goes first."""
+    n = args.small_files
+    src = os.path.join(work, "small-src")
+    shutil.rmtree(src, ignore_errors=True)
+    os.makedirs(src)
+    samples_mod = load_sample_module()
+    paths = []
+    for i in range(n):
+        path = os.path.join(src, f"record-{i:04d}.pdf")
+        with open(path, "wb") as f:
+            f.write(samples_mod.pdf_bytes(f"record {i}") + os.urandom(100_000 - 700))
+        paths.append(path)
+    walls = {"eu": [], "tuspy": []}
+    for rep in range(reps):
+        for step in (["eu", "tuspy"] if rep % 2 == 0 else ["tuspy", "eu"]):
+            portal_port, proxy_port = free_port(), free_port()
+            portal = Portal(os.path.join(work, "portal-small"), "127.0.0.1", portal_port)
+            proxy = subprocess.Popen([PY, os.path.join(BENCH, "delay_proxy.py"), "--delay-ms", str(args.small_delay_ms),
+                                      "--map", f"127.0.0.1:{proxy_port}=127.0.0.1:{portal_port}"],
+                                     stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
+            try:
+                if proxy.stdout.readline().strip() != b"ready":
+                    raise SystemExit("bench: the delay proxy did not start")
+                url = f"http://127.0.0.1:{proxy_port}/files/"
+                if step == "eu":
+                    up = Uploader(args.bin, work, "small", url)
+                    up.prepare(paths[0])
+                    drop_dir = os.path.join(up.dir, "drop", UNIT, CANDIDATE)
+                    for p in paths[1:]:
+                        shutil.copy(p, drop_dir)
+                    shutil.copy(os.path.join(drop_dir, os.path.basename(paths[0])), paths[0])
+                    with open(up.config) as f:
+                        text = f.read().replace("parallel_uploads = 1\n", "")
+                    with open(up.config, "w") as f:
+                        f.write(text)
+                    with open(up.log, "ab") as lf:
+                        r = measure([args.bin, "run", "--once", "--config", up.config], stderr=lf)
+                    if r.rc != 0:
+                        raise SystemExit(f"bench: small files: evidence-uploader failed (rc {r.rc}); see {up.log}")
+                else:
+                    r = measure([PY, os.path.join(BENCH, "tus_upload_many.py"), url] + paths)
+                    if r.rc != 0:
+                        raise SystemExit(f"bench: small files: tuspy failed (rc {r.rc})")
+                stored = len(portal.stored_sizes())
+                if stored != n:
+                    raise SystemExit(f"bench: small files: {step}: the portal stored {stored} of {n}")
+            finally:
+                proxy.terminate()
+                proxy.wait()
+                portal.stop()
+            log(f"small files {step} {n} x 100 kB, {args.small_delay_ms:.0f} ms each way: wall {r.wall:.2f}s cpu {r.cpu:.2f}s")
+            walls[step].append(r.wall)
+    eu, tp = med(walls["eu"]), med(walls["tuspy"])
+    row = {"files": n, "delay_ms": args.small_delay_ms, "eu_wall": eu, "tuspy_wall": tp, "ratio": tp / eu}
+    log(f"small files: evidence-uploader {eu:.2f}s, tuspy sequential {tp:.2f}s: {tp / eu:.2f}x")
+    os.makedirs(args.out, exist_ok=True)
+    with open(os.path.join(args.out, "small-files.md"), "w") as f:
+        f.write(f"| {n} x 100 kB, {args.small_delay_ms:.0f} ms each way, default config | evidence-uploader {eu:.2f} s "
+                f"| tuspy sequential {tp:.2f} s | **{tp / eu:.2f}x** (median of {reps}) |\n")
+    return row
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=3, help="repetitions of every measurement (median)")
@@ -453,7 +520,14 @@ def main() -> int:
     ap.add_argument("--eu-chunk-size", default="8MiB",
                     help="evidence-uploader's [transfer] chunk_size for every run (tuspy stays at 8 MiB)")
     ap.add_argument("--keep-files", action="store_true", help="keep the test files in --work")
+    ap.add_argument("--small-files", type=int, default=200,
+                    help="the small-files row: this many 100 kB files through a proxy adding --small-delay-ms each way (0 = skip)")
+    ap.add_argument("--small-delay-ms", type=float, default=20.0)
+    ap.add_argument("--only-small", action="store_true", help="run only the small-files row")
     args = ap.parse_args()
+    if args.only_small:
+        small_files_row(args, os.path.abspath(args.work), args.reps)
+        return 0
 
     global EU_CHUNK
     EU_CHUNK = args.eu_chunk_size
