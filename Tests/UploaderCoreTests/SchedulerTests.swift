@@ -327,6 +327,28 @@ struct SchedulerTests {
 }
 
 
+extension SchedulerTests {
+    @Test("small files take their own lane beside the large uploads, which keep their streams")
+    func smallFileLane() {
+        var s = Scheduler(settings: .init(mode: .daemon, parallelUploads: 2, smallFileLimit: 1_000, smallFileSlots: 2))
+        run(&s, [
+            (.recovered([.init(1, size: 5_000), .init(2, size: 5_000), .init(3, size: 5_000),
+                         .init(4, size: 10), .init(5, size: 10), .init(6, size: 10)]), .zero, []),
+            // Two large uploads; two small files in their own lane; the third small waits.
+            (.tick, .zero, [.start(1), .start(2), .start(4), .start(5)]),
+            (.finished(id: 4, .delivered("a")), .seconds(1), [.start(6)]),
+            // A large slot frees: the next large goes, not a small one.
+            (.finished(id: 1, .delivered("b")), .seconds(2), [.start(3)]),
+        ])
+        var quiet = Scheduler(settings: .init(mode: .daemon, parallelUploads: 1, smallFileLimit: 1_000, smallFileSlots: 3))
+        // With no large upload running, small files may also use the idle large slot.
+        run(&quiet, [
+            (.recovered((10...15).map { .init(UInt64($0), size: 10) }), .zero, []),
+            (.tick, .zero, [.start(10), .start(11), .start(12), .start(13)]),
+        ])
+    }
+}
+
 @Suite("Delivery forecast")
 struct DeliveryForecastTests {
     @Test("files are delivered one after another at the link's rate; a late one is at risk, a past deadline overdue")

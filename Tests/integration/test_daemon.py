@@ -355,8 +355,9 @@ def test_file_replaced_during_its_upload_delivers_the_new_version(workdir, porta
 
 
 def test_file_replaced_while_queued_delivers_the_new_version(workdir, portal, daemons, binary):
+    # One stream and no small-file lane: the small file must wait its turn behind the big one.
     centre = make_daemon_centre(workdir, portal, settle_time="500ms", max_rate="5MB/s", chunk_size="1MiB",
-                                parallel_uploads=1)
+                                parallel_uploads=1, extra="small_file_uploads = 0\n")
     big = rel("first-in-line.mp4")
     (centre.drop / big).parent.mkdir(parents=True)
     samples.write_mp4(str(centre.drop / big), 10 * MB, seed="first-in-line")

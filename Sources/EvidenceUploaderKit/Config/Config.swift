@@ -104,6 +104,9 @@ public struct Config: Sendable, Equatable {
         /// time (`ChunkSizing`); equal to `chunkSize` = fixed chunks.
         public var maxChunkSize: ByteSize
         public var parallelUploads: Int
+        /// Files that fit in one chunk may go up this many more at once, so they never wait
+        /// behind large uploads (each large upload keeps its stream). 0 = off.
+        public var smallFileUploads: Int = 6
         public var maxRate: TransferRate?
         public var lowSpeedTime: Duration
         /// Time windows with their own rate (school hours, nights...); the first that covers

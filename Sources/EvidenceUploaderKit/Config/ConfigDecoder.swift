@@ -83,6 +83,7 @@ struct ConfigDecoder {
             transfer.maxChunkSize = transfer.chunkSize
         }
         transfer.parallelUploads = integer("transfer", "parallel_uploads", transfer.parallelUploads, range: 1...16)
+        transfer.smallFileUploads = integer("transfer", "small_file_uploads", transfer.smallFileUploads, range: 0...32)
         transfer.maxRate = parsed("transfer", "max_rate", transfer.maxRate) { text throws(ConfigValueError) in
             text.isEmpty ? nil : try TransferRate.parse(text)
         }

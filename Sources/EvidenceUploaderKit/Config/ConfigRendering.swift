@@ -20,6 +20,7 @@ extension Config {
                 "chunk_size": .string(transfer.chunkSize.description),
                 "max_chunk_size": .string(transfer.maxChunkSize.description),
                 "parallel_uploads": .integer(Int64(transfer.parallelUploads)),
+                "small_file_uploads": .integer(Int64(transfer.smallFileUploads)),
                 "max_rate": .string(transfer.maxRate?.description ?? ""),
                 "low_speed_time": .string(DurationText.format(transfer.lowSpeedTime)),
                 "schedule": .array(transfer.schedule.map { .string($0.description) }),

@@ -56,6 +56,7 @@ enum ConfigSchema {
             Key(name: "max_rate", allowed: "\"\" (unlimited) or a rate such as \"20Mbit/s\" or \"2.5MB/s\""),
             Key(name: "low_speed_time", allowed: "a duration of at least 1s, such as \"60s\"; units ms, s, m, h"),
             Key(name: "schedule", allowed: "an array of windows " + RateWindow.allowed),
+            Key(name: "small_file_uploads", allowed: "an integer from 0 to 32"),
         ]),
         ("log", [
             Key(name: "level", allowed: LogLevelSetting.allCases.map { "\"\($0.rawValue)\"" }.joined(separator: ", ")),

@@ -95,7 +95,9 @@ public final class Daemon: @unchecked Sendable {
         self.notifier = SystemdNotifier(environment: mode == .daemon ? environment : [:])
         self.workers = TransferWorkers(wake: signals.wake)
         self.settler = Settler(settleTime: Self.seconds(config.policy.settleTime))
-        self.scheduler = Scheduler(settings: .init(mode: mode, parallelUploads: config.transfer.parallelUploads))
+        self.scheduler = Scheduler(settings: .init(mode: mode, parallelUploads: config.transfer.parallelUploads,
+                                                   smallFileLimit: config.transfer.chunkSize.bytes,
+                                                   smallFileSlots: config.transfer.smallFileUploads))
     }
 
     static func seconds(_ d: Duration) -> Double {
@@ -208,7 +210,8 @@ public final class Daemon: @unchecked Sendable {
         let recovered = session.recovered.map { id in
             let item = session.journal.item(id: id)
             let destination = item?.destinationName ?? ""
-            return Scheduler.Entry(id, destination, deadline: item.flatMap { config.deadline(unit: $0.labels.unit, destination: destination) })
+            return Scheduler.Entry(id, destination, deadline: item.flatMap { config.deadline(unit: $0.labels.unit, destination: destination) },
+                                   size: item?.size)
         }
         _ = scheduler.handle(.recovered(recovered), now: now)
     }
@@ -264,7 +267,7 @@ public final class Daemon: @unchecked Sendable {
         if case let .alreadyQueued(id) = result { item = session.journal.item(id: id) }
         let destination = item?.destinationName ?? ""
         let deadline = item.flatMap { config.deadline(unit: $0.labels.unit, destination: destination) }
-        perform(scheduler.handle(.admitted(path: path, result, destination: destination, deadline: deadline), now: now))
+        perform(scheduler.handle(.admitted(path: path, result, destination: destination, deadline: deadline, size: item?.size), now: now))
     }
 
     /// The status board's pause line: which portals refused their credentials.

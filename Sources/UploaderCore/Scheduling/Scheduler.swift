@@ -21,9 +21,15 @@ public struct Scheduler: Sendable {
         public var retryDelay: Duration
         /// How long a full state folder holds admissions back before trying again.
         public var stateFullBackoff: Duration
+        /// Files up to this size (one chunk) are small: besides the large uploads' slots they may
+        /// use `smallFileSlots` more, so they never wait behind a large upload. 0 = no small lane.
+        public var smallFileLimit: Int64
+        public var smallFileSlots: Int
         public init(mode: Mode, parallelUploads: Int, retryDelay: Duration = .seconds(60),
-                    stateFullBackoff: Duration = .seconds(30)) {
+                    stateFullBackoff: Duration = .seconds(30), smallFileLimit: Int64 = 0, smallFileSlots: Int = 0) {
             self.mode = mode
+            self.smallFileLimit = smallFileLimit
+            self.smallFileSlots = max(0, smallFileSlots)
             self.parallelUploads = max(1, parallelUploads)
             self.retryDelay = retryDelay
             self.stateFullBackoff = stateFullBackoff
@@ -36,10 +42,13 @@ public struct Scheduler: Sendable {
         public var id: UInt64
         public var destination: String
         public var deadline: Int64?
-        public init(_ id: UInt64, _ destination: String = "", deadline: Int64? = nil) {
+        /// Its size, for the small-file lane; nil = treated as large.
+        public var size: Int64?
+        public init(_ id: UInt64, _ destination: String = "", deadline: Int64? = nil, size: Int64? = nil) {
             self.id = id
             self.destination = destination
             self.deadline = deadline
+            self.size = size
         }
     }
 
@@ -47,7 +56,7 @@ public struct Scheduler: Sendable {
         /// Unfinished items found in the journal at start, oldest first.
         case recovered([Entry])
         /// A settled file was offered to the queue (for `destination`, due at `deadline`).
-        case admitted(path: String, AdmissionResult, destination: String = "", deadline: Int64? = nil)
+        case admitted(path: String, AdmissionResult, destination: String = "", deadline: Int64? = nil, size: Int64? = nil)
         /// Time passed: start what may start.
         case tick
         case finished(id: UInt64, DeliveryOutcome)
@@ -134,6 +143,7 @@ public struct Scheduler: Sendable {
     private var notBefore: [UInt64: Duration] = [:]
     private var destinationOf: [UInt64: String] = [:]
     private var deadlineOf: [UInt64: Int64] = [:]
+    private var sizeOf: [UInt64: Int64] = [:]
     private var deferred: Set<String> = []
     /// `--once`: `.finishedAll` was said.
     private var finishedAllSaid = false
@@ -152,11 +162,11 @@ public struct Scheduler: Sendable {
     public mutating func handle(_ event: Event, now: Duration) -> [Action] {
         switch event {
         case let .recovered(entries):
-            for entry in entries { enqueue(entry.id, entry.destination, entry.deadline) }
+            for entry in entries { enqueue(entry.id, entry.destination, entry.deadline, size: entry.size) }
             return []
 
-        case let .admitted(path, result, destination, deadline):
-            return admitted(path, result, destination: destination, deadline: deadline, now: now)
+        case let .admitted(path, result, destination, deadline, size):
+            return admitted(path, result, destination: destination, deadline: deadline, size: size, now: now)
 
         case .tick:
             return startTransfers(now: now)
@@ -204,12 +214,12 @@ public struct Scheduler: Sendable {
     // MARK: - Admission
 
     private mutating func admitted(_ path: String, _ result: AdmissionResult, destination: String, deadline: Int64?,
-                                   now: Duration) -> [Action] {
+                                   size: Int64?, now: Duration) -> [Action] {
         var actions: [Action] = []
         switch result {
         case let .queued(id), let .alreadyQueued(id):
             deferred.remove(path)
-            enqueue(id, destination, deadline)
+            enqueue(id, destination, deadline, size: size)
             if admissionsHeldUntil != nil {
                 admissionsHeldUntil = nil
                 actions.append(.resumeAdmissions)
@@ -241,7 +251,7 @@ public struct Scheduler: Sendable {
     /// 300 files never starve another's single file.
     private mutating func startTransfers(now: Duration) -> [Action] {
         var actions: [Action] = []
-        while !stopping && active.count < settings.parallelUploads, let index = nextStartable(now: now) {
+        while !stopping, let index = nextStartable(now: now) {
             let id = pending.remove(at: index)
             notBefore[id] = nil
             active.insert(id)
@@ -257,12 +267,28 @@ public struct Scheduler: Sendable {
         return actions
     }
 
+    private func isSmall(_ id: UInt64) -> Bool {
+        settings.smallFileLimit > 0 && (sizeOf[id] ?? .max) <= settings.smallFileLimit
+    }
+
+    /// Large uploads get `parallelUploads` slots; small files may take the large slots left
+    /// idle plus `smallFileSlots` of their own.
+    private func hasRoom(small: Bool) -> Bool {
+        let runningSmall = active.filter(isSmall).count
+        let runningLarge = active.count - runningSmall
+        if small { return runningSmall < settings.smallFileSlots + max(0, settings.parallelUploads - runningLarge) }
+        return runningLarge < settings.parallelUploads && active.count < settings.parallelUploads + settings.smallFileSlots
+    }
+
     private func nextStartable(now: Duration) -> Int? {
         var running: [String: Int] = [:]
         for id in active { running[destinationOf[id] ?? "", default: 0] += 1 }
+        let roomSmall = hasRoom(small: true), roomLarge = hasRoom(small: false)
+        guard roomSmall || roomLarge else { return nil }
         var best: (index: Int, running: Int)? = nil
         for (index, id) in pending.enumerated() {
             if let at = notBefore[id], at > now { continue }
+            if !(isSmall(id) ? roomSmall : roomLarge) { continue }
             let destination = destinationOf[id] ?? ""
             if paused[destination] != nil { continue }
             let load = running[destination] ?? 0
@@ -332,9 +358,10 @@ public struct Scheduler: Sendable {
 
     // MARK: - Queue
 
-    private mutating func enqueue(_ id: UInt64, _ destination: String, _ deadline: Int64?) {
+    private mutating func enqueue(_ id: UInt64, _ destination: String, _ deadline: Int64?, size: Int64? = nil) {
         destinationOf[id] = destination
         deadlineOf[id] = deadline
+        if let size { sizeOf[id] = size }
         if !pending.contains(id) && !active.contains(id) { insertPending(id) }
     }
 
@@ -359,6 +386,7 @@ public struct Scheduler: Sendable {
         notBefore[id] = nil
         destinationOf[id] = nil
         deadlineOf[id] = nil
+        sizeOf[id] = nil
     }
 
     /// The destination an item was queued for.
