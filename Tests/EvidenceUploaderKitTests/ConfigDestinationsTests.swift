@@ -165,3 +165,26 @@ struct ConfigDestinationsTests {
     }
 }
 
+
+@Suite("Manifest notes")
+struct ManifestNotesTests {
+    @Test("an optional notes column gives words for the moderator; absent or empty gives none")
+    func notes() throws {
+        let text = "file,candidate,unit,notes\n8711-305/1234/wall.mp4,1234,8711-305,\"Filmed in two parts, see part 2\"\nbrief.pdf,1234,8711-305,\nplan.pdf,1234,8711-305\n"
+        let manifest = try Manifest.parse(Array(text.utf8))
+        #expect(manifest.notes(relativePath: "8711-305/1234/wall.mp4") == "Filmed in two parts, see part 2")
+        #expect(manifest.notes(relativePath: "any/where/brief.pdf") == nil)
+        #expect(manifest.notes(relativePath: "plan.pdf") == nil)
+        #expect(manifest.notes(relativePath: "unknown.pdf") == nil)
+        let noColumn = try Manifest.parse(Array("file,candidate,unit\nwall.mp4,1,U\n".utf8))
+        #expect(noColumn.notes(relativePath: "wall.mp4") == nil)
+    }
+
+    @Test("control characters in notes become spaces; over 2000 characters is refused with the line")
+    func hostileNotes() throws {
+        let manifest = try Manifest.parse(Array("file,candidate,unit,notes\nwall.mp4,1,U,\"a\u{1b}[31mb\"\n".utf8))
+        #expect(manifest.notes(relativePath: "wall.mp4") == "a [31mb")
+        let long = "file,candidate,unit,notes\nwall.mp4,1,U," + String(repeating: "x", count: 2001) + "\n"
+        #expect(throws: EvidenceError.self) { try Manifest.parse(Array(long.utf8)) }
+    }
+}

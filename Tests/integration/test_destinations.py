@@ -180,3 +180,19 @@ def test_kills_across_two_destinations_lose_and_duplicate_nothing(binary, upload
         assert not [u for u in other.uploads() if u.metadata.get("centre") == ("12345" if portal is cg else "67890")]
         assert (centre.uploaded / rel).is_file() and (centre.uploaded / (rel + ".receipt.txt")).is_file()
     assert not [p for p in centre.drop.rglob("*") if p.is_file() and not p.name.startswith("UPLOAD-STATUS.")]
+
+
+def test_manifest_notes_reach_the_portal_and_the_receipt(uploader, workdir, portal):
+    from conftest import make_centre
+    centre = make_centre(workdir, portal)
+    (centre.drop / "manifest.csv").write_text(
+        "file,candidate,unit,notes\nwall.mp4,1234,8711-305,\"Filmed in two parts; this is part 1\"\nplan.pdf,1234,8711-305,\n")
+    samples.write_mp4(str(centre.drop / "wall.mp4"), MB, seed="notes-wall")
+    (centre.drop / "plan.pdf").write_bytes(samples.pdf_bytes("plan"))
+    result = uploader("run", "--config", str(centre.config), "--once")
+    assert result.returncode == 0, result.describe()
+    got = by_name(portal)
+    assert got["wall.mp4"].metadata.get("notes") == "Filmed in two parts; this is part 1"
+    assert "notes" not in got["plan.pdf"].metadata
+    assert "Notes:        Filmed in two parts; this is part 1" in (centre.uploaded / "wall.mp4.receipt.txt").read_text()
+    assert "Notes:" not in (centre.uploaded / "plan.pdf.receipt.txt").read_text()

@@ -1,6 +1,6 @@
 /// `manifest.csv` in the drop root: labels for many files at once, for centres whose folders do not
 /// follow the layout. Columns `file`, `candidate`, `unit` (any order, named in a header row, other
-/// columns ignored). `file` is a path relative to the drop root ("8711-305/1234/a.mp4"), or a bare
+/// columns ignored), and optionally `notes`: words for the moderator, sent with the file. `file` is a path relative to the drop root ("8711-305/1234/a.mp4"), or a bare
 /// file name that matches the file wherever it is.
 public struct Manifest: Sendable {
     struct Entry: Sendable, Equatable {
@@ -8,6 +8,8 @@ public struct Manifest: Sendable {
         var candidate: String
         var unit: String
         var line: Int
+        /// The optional `notes` column: for the moderator ("additional information ... in the notes section").
+        var notes: String? = nil
 
         func sameLabels(as other: Entry) -> Bool { candidate == other.candidate && unit == other.unit }
     }
@@ -40,7 +42,7 @@ public struct Manifest: Sendable {
             guard let name = field.text?.trimmingSpaces.lowercased() else {
                 throw failure(header.line, "the header is not valid UTF-8 text; save the manifest as \"CSV UTF-8\"")
             }
-            guard ["file", "candidate", "unit"].contains(name) else { continue }
+            guard ["file", "candidate", "unit", "notes"].contains(name) else { continue }
             if columns[name] != nil { throw failure(header.line, "the header names the column \"\(name)\" twice") }
             columns[name] = position
         }
@@ -49,6 +51,7 @@ public struct Manifest: Sendable {
                 + "the first line must name the columns: file,candidate,unit")
         }
         let fileColumn = columns["file"]!, candidateColumn = columns["candidate"]!, unitColumn = columns["unit"]!
+        let notesColumn = columns["notes"]
 
         var pathEntries: [String: Entry] = [:]
         var nameEntries: [String: Entry] = [:]
@@ -74,7 +77,16 @@ public struct Manifest: Sendable {
             case .success(let path): file = path
             case .failure(let problem): throw failure(row.line, "the file \(rawFile.debugQuoted) \(problem.reason)")
             }
-            let entry = Entry(file: file, candidate: candidate, unit: unit, line: row.line)
+            var entry = Entry(file: file, candidate: candidate, unit: unit, line: row.line)
+            if let notesColumn, notesColumn < row.fields.count {
+                guard let text = row.fields[notesColumn].text else {
+                    throw failure(row.line, "the notes are not valid UTF-8 text; save the manifest as \"CSV UTF-8\"")
+                }
+                let cleaned = String(String.UnicodeScalarView(text.unicodeScalars.map { $0.value < 0x20 || $0.value == 0x7f ? " " : $0 }))
+                    .trimmingSpaces
+                guard cleaned.count <= 2000 else { throw failure(row.line, "the notes are longer than 2000 characters") }
+                entry.notes = cleaned.isEmpty ? nil : cleaned
+            }
             let isBare = !file.contains("/")
             if let existing = isBare ? nameEntries[file] : pathEntries[file] {
                 guard existing.sameLabels(as: entry) else {
@@ -122,6 +134,17 @@ public struct Manifest: Sendable {
         let nameMatches = nameEntries.values.filter { $0.file.lowercased() == foldedName }
         if let result = Self.single(nameMatches, path: path) { return result }
         return .success(nil)
+    }
+
+    /// The notes for a file, found the way its labels are (an exact path first, then a bare name).
+    public func notes(relativePath: String) -> String? {
+        let parts = relativePathComponents(relativePath)
+        guard let name = parts.last.map(String.init) else { return nil }
+        let path = parts.joined(separator: "/")
+        if let entry = pathEntries[path] { return entry.notes }
+        if let entry = pathEntries.values.first(where: { $0.file.lowercased() == path.lowercased() }) { return entry.notes }
+        if let entry = nameEntries[name] { return entry.notes }
+        return nameEntries.values.first { $0.file.lowercased() == name.lowercased() }?.notes
     }
 
     /// nil when nothing matched; the labels when every match agrees; a conflict otherwise.

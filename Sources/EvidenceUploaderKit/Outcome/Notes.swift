@@ -19,6 +19,8 @@ enum Notes {
         var duplicateOf: String? = nil
         /// The awarding body (`[destination.NAME]`); "" without destinations.
         var destination: String = ""
+        /// The manifest's notes for the moderator, sent with the file.
+        var notes: String? = nil
         /// An oversize video of which a compressed copy was sent instead.
         var compression: Compression? = nil
     }
@@ -47,7 +49,7 @@ enum Notes {
         \(d.duplicateOf == nil ? "Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))" : "Recorded:     \(localTime(d.finishedAt)) (not sent again: see below)")
         SHA-256:      \(d.sha256)
         Portal copy:  \(d.uploadURL)
-
+        \(d.notes.map { "Notes:        \($0)\n" } ?? "")
         """
         if let duplicateOf = d.duplicateOf {
             text += "\nThe same file with the same labels had already been uploaded (\(duplicateOf)), so it was not sent twice.\n"

@@ -92,10 +92,13 @@ struct Delivery {
             resumeURL = orphan.url
         }
         board.set(item.relativePath, state: .uploading, size: item.size, labels: item.labels, id: item.id)
-        let metadata = TusMetadata([
+        var pairs: [(key: String, value: String)] = [
             ("filename", upload.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
             ("candidate", item.labels.candidate), ("unit", item.labels.unit), ("sha256", upload.sha256),
-        ])
+        ]
+        // The manifest's notes for the moderator, read again from the manifest in force.
+        if let notes = pipeline.examiner.notes(forRelativePath: item.relativePath) { pairs.append(("notes", notes)) }
+        let metadata = TusMetadata(pairs)
         // The endpoint of the config in force (a corrected portal URL applies on retry); a
         // resumed upload goes on at its own absolute URL.
         let endpoint = pipeline.examiner.endpoint(forSize: upload.length, destination: item.destinationName)
@@ -220,6 +223,7 @@ struct Delivery {
             labels: item.labels, size: item.size, fileType: item.fileType, route: route,
             sha256: item.sha256 ?? "", uploadURL: item.uploadURL ?? "", finishedAt: time,
             seconds: seconds, duplicateOf: duplicateOf, destination: item.destinationName,
+            notes: pipeline.examiner.notes(forRelativePath: item.relativePath),
             compression: item.compressedCopy.map { copy in
                 Notes.Compression(limit: pipeline.examiner.maxVideoSize(destination: item.destinationName),
                                   copyName: String(CompressionStage.copyPath(forOriginalAt: destination).split(separator: "/").last ?? ""),

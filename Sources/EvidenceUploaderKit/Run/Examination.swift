@@ -69,6 +69,12 @@ public struct Examiner: Sendable {
 
     func rules(named name: String) -> Rules? { rules.first { $0.destination.name == name } }
 
+    /// The manifest's notes for the moderator about a file, if its destination's manifest has any.
+    func notes(forRelativePath relativePath: String) -> String? {
+        guard let (rule, inner) = rules(forRelativePath: relativePath) else { return nil }
+        return rule.labeller.manifest?.notes(relativePath: inner)
+    }
+
     /// The route of a file of this size under the config in force.
     func route(forSize size: Int64, destination: String) -> UploadRoute {
         (rules(named: destination) ?? rules[0]).policy.route(forSize: size)

@@ -96,7 +96,8 @@ final class S3UploadSession {
                 let id: String
                 do {
                     id = try client.create(key: key, contentType: metadata["filetype"] ?? "",
-                                           metadata: ["sha256", "centre", "candidate", "unit", "filename"].map { ($0, metadata[$0] ?? "") })
+                                           metadata: ["sha256", "centre", "candidate", "unit", "filename", "notes"]
+                                               .compactMap { name in metadata[name].map { (name, $0) } })
                 } catch { action = machine.handle(.failed(error)); continue }
                 // Recorded before the first byte is sent, so a crash can resume this upload.
                 do { try observer?.uploadCreated(url: reference(id)) }
