@@ -3,7 +3,7 @@
 struct ConfigDecoder {
     let document: TOMLDocument
     let baseDirectory: String
-    private(set) var problems: [ConfigProblem] = []
+    internal(set) var problems: [ConfigProblem] = []
 
     init(document: TOMLDocument, baseDirectory: String) {
         self.document = document
@@ -116,7 +116,7 @@ struct ConfigDecoder {
     // MARK: sections that a destination may override
 
     /// `[portal]`, or a destination's portal keys over `base`.
-    private mutating func portal(_ section: String, base: Config.Portal) -> Config.Portal {
+    mutating func portal(_ section: String, base: Config.Portal) -> Config.Portal {
         var portal = base
         if section != "portal" {
             portal.url = string(section, "url", portal.url) { ConfigValidation.url($0, optional: false) }
@@ -148,7 +148,7 @@ struct ConfigDecoder {
     }
 
     /// `[policy]`, or a destination's policy keys over `base`.
-    private mutating func policy(_ section: String, base: Config.Policy) -> Config.Policy {
+    mutating func policy(_ section: String, base: Config.Policy) -> Config.Policy {
         var policy = base
         policy.maxVideoSize = parsed(section, "max_video_size", policy.maxVideoSize, ByteSize.parse) {
             $0.bytes > 0 ? nil : "must be more than 0B"
@@ -174,7 +174,7 @@ struct ConfigDecoder {
     }
 
     /// `[labels]`, or a destination's labels keys over `base`.
-    private mutating func labels(_ section: String, base: Config.Labels) -> Config.Labels {
+    mutating func labels(_ section: String, base: Config.Labels) -> Config.Labels {
         var labels = base
         labels.manifest = string(section, "manifest", labels.manifest) { ConfigValidation.manifest($0) }
         let layoutGiven = entry(section, "layout") != nil
@@ -187,84 +187,7 @@ struct ConfigDecoder {
         return labels
     }
 
-    // MARK: destinations
-
-    /// `[deadlines]` (or a destination's) over `base`: each key a unit, each value when it is due.
-    private mutating func deadlines(_ section: String, base: [String: Deadline]) -> [String: Deadline] {
-        var deadlines = base
-        for entry in document.table(section)?.entries ?? [] {
-            if let deadline = parsed(section, entry.key, Deadline?.none, { text throws(ConfigValueError) in try Deadline.parse(text) }) {
-                deadlines[entry.key] = deadline
-            }
-        }
-        return deadlines
-    }
-
-    /// One `[destination.NAME]` table over the defaults of `[centre]`, `[portal]`, `[policy]`, `[labels]`.
-    private mutating func destination(_ table: TOMLTable, defaults: Config) -> Config.Destination? {
-        let section = table.name
-        let name = String(section.dropFirst(ConfigSchema.destinationPrefix.count))
-        if let problem = ConfigValidation.destinationName(name) {
-            problems.append(ConfigProblem(line: table.line, section: nil, key: nil, problem: "[\(section)]: the name \(name.debugQuoted) \(problem)",
-                                          allowed: "names of lower-case letters, digits and \"-\", such as [destination.cityandguilds]"))
-            return nil
-        }
-        var destination = Config.Destination(implicitFrom: defaults)
-        destination.name = name
-        destination.folder = string(section, "folder", name) { ConfigValidation.destinationFolder($0) }
-        destination.centre = string(section, "centre", defaults.centre.number) { ConfigValidation.centreNumber($0) }
-        if destination.centre.isEmpty {
-            report(table.line, section, "centre", "no centre number: set centre here or [centre] number")
-        }
-        destination.portal = portal(section, base: defaults.portal)
-        destination.transferProtocol = destination.portal.transferProtocol
-        checkS3(section, destination.portal, tableLine: table.line)
-        if destination.portal.url.isEmpty && entry(section, "url") == nil {
-            report(table.line, section, "url", "required key missing (here or in [portal])")
-        }
-        destination.policy = policy(section, base: defaults.policy)
-        destination.labels = labels(section, base: defaults.labels)
-        destination.deadlines = deadlines(section + "." + ConfigSchema.deadlinesSection, base: defaults.deadlines)
-        return destination
-    }
-
-    /// An S3 portal must name its bucket, region and access key; said once, where it is used.
-    private mutating func checkS3(_ section: String, _ portal: Config.Portal, tableLine: Int?) {
-        guard portal.transferProtocol == .s3 else { return }
-        for (key, value) in [("bucket", portal.bucket), ("region", portal.region), ("access_key_id", portal.accessKeyID)]
-        where value.isEmpty && !isDamaged(section, key) {
-            let inherited = section == "portal" ? "" : " (here or in [portal])"
-            report(line(section, "protocol") ?? tableLine, section, key, "required with protocol = \"s3\"\(inherited)")
-        }
-    }
-
-    /// Two destinations in one folder, one inside another, or one that is the uploaded/rejected/
-    /// state folder (or holds it): each said with the table's line.
-    private mutating func checkDestinationFolders(_ config: Config, tables: [TOMLTable]) {
-        func line(of destination: Config.Destination) -> Int? {
-            let section = ConfigSchema.destinationPrefix + destination.name
-            return self.line(section, "folder") ?? tables.first { $0.name == section }?.line
-        }
-        let destinations = config.destinations
-        for (index, a) in destinations.enumerated() {
-            for b in destinations[..<index] {
-                let section = ConfigSchema.destinationPrefix + a.name
-                if a.folder == b.folder {
-                    report(line(of: a), section, "folder", "\(a.folder.debugQuoted) is also the folder of [destination.\(b.name)]; each awarding body needs its own folder")
-                } else if a.folder.hasPrefix(b.folder + "/") || b.folder.hasPrefix(a.folder + "/") {
-                    report(line(of: a), section, "folder", "\(a.folder.debugQuoted) and \(b.folder.debugQuoted) of [destination.\(b.name)] are inside one another; give each its own folder beside the others")
-                }
-            }
-            let full = config.folders.drop + "/" + a.folder
-            for (key, other) in [("uploaded", config.folders.uploaded), ("rejected", config.folders.rejected), ("state", config.folders.state)]
-            where full == other || other.hasPrefix(full + "/") || full.hasPrefix(other + "/") {
-                report(line(of: a), ConfigSchema.destinationPrefix + a.name, "folder",
-                       "\(a.folder.debugQuoted) is (or holds, or is inside) the \(key) folder \(other.debugQuoted); evidence would be taken from where results are kept")
-            }
-        }
-    }
-
-    private mutating func schedule() -> [RateWindow] {
+    mutating func schedule() -> [RateWindow] {
         guard let entry = entry("transfer", "schedule") else { return [] }
         guard case .array(let items) = entry.value else {
             report(entry.line, "transfer", "schedule", "expected an array of strings, got \(entry.value.typeName) \(entry.value.tomlText)")
@@ -288,7 +211,7 @@ struct ConfigDecoder {
 
     // MARK: structure: unknown sections and keys
 
-    private mutating func checkStructure() {
+    mutating func checkStructure() {
         let sectionNames = ConfigSchema.sections.map(\.name)
         for entry in document.root.entries {
             problems.append(ConfigProblem(line: entry.line, section: nil, key: entry.key,
@@ -330,23 +253,23 @@ struct ConfigDecoder {
 
     // MARK: lookups
 
-    private func entry(_ section: String, _ key: String) -> TOMLEntry? {
+    func entry(_ section: String, _ key: String) -> TOMLEntry? {
         document.table(section)?.entry(key)
     }
 
-    private func line(_ section: String, _ key: String) -> Int? { entry(section, key)?.line }
+    func line(_ section: String, _ key: String) -> Int? { entry(section, key)?.line }
 
-    private func isDamaged(_ section: String, _ key: String) -> Bool {
+    func isDamaged(_ section: String, _ key: String) -> Bool {
         document.table(section)?.damagedKeys.contains(key) ?? false
     }
 
-    private mutating func report(_ line: Int?, _ section: String, _ key: String, _ problem: String, allowed: String? = nil) {
+    mutating func report(_ line: Int?, _ section: String, _ key: String, _ problem: String, allowed: String? = nil) {
         problems.append(ConfigProblem(line: line, section: section, key: key, problem: problem,
                                       allowed: allowed ?? ConfigSchema.allowed(section, key)))
     }
 
     /// The string value of a key, or nil when absent or of another type (reported).
-    private mutating func stringValue(_ section: String, _ key: String) -> (value: String, line: Int)? {
+    mutating func stringValue(_ section: String, _ key: String) -> (value: String, line: Int)? {
         guard let entry = entry(section, key) else { return nil }
         guard case .string(let text) = entry.value else {
             report(entry.line, section, key, "expected a string, got \(entry.value.typeName) \(entry.value.tomlText)")
@@ -355,12 +278,12 @@ struct ConfigDecoder {
         return (text, entry.line)
     }
 
-    private mutating func optionalString(_ section: String, _ key: String) -> (value: String, line: Int?) {
+    mutating func optionalString(_ section: String, _ key: String) -> (value: String, line: Int?) {
         if let found = stringValue(section, key) { return (found.value, found.line) }
         return ("", nil)
     }
 
-    private mutating func requiredString(_ section: String, _ key: String) -> (value: String, line: Int?) {
+    mutating func requiredString(_ section: String, _ key: String) -> (value: String, line: Int?) {
         if let found = stringValue(section, key) { return (found.value, found.line) }
         if entry(section, key) == nil && !isDamaged(section, key) {
             let line = document.table(section)?.line
@@ -369,7 +292,7 @@ struct ConfigDecoder {
         return ("", nil)
     }
 
-    private mutating func string(_ section: String, _ key: String, _ fallback: String, validate: (String) -> String?) -> String {
+    mutating func string(_ section: String, _ key: String, _ fallback: String, validate: (String) -> String?) -> String {
         guard let found = stringValue(section, key) else { return fallback }
         if let problem = validate(found.value) {
             report(found.line, section, key, "\(found.value.debugQuoted) \(problem)")
@@ -378,7 +301,7 @@ struct ConfigDecoder {
         return found.value
     }
 
-    private mutating func path(_ section: String, _ key: String, _ fallback: String, required: Bool) -> String {
+    mutating func path(_ section: String, _ key: String, _ fallback: String, required: Bool) -> String {
         let text = string(section, key, fallback) { value in
             if required && value.isEmpty { return "is empty" }
             return ConfigValidation.noControlCharacters(value)
@@ -386,7 +309,7 @@ struct ConfigDecoder {
         return ConfigPath.resolve(text, against: baseDirectory)
     }
 
-    private mutating func parsed<T>(_ section: String, _ key: String, _ fallback: T,
+    mutating func parsed<T>(_ section: String, _ key: String, _ fallback: T,
                                     _ parse: (String) throws(ConfigValueError) -> T,
                                     check: (T) -> String? = { _ in nil }) -> T {
         guard let found = stringValue(section, key) else { return fallback }
@@ -405,7 +328,7 @@ struct ConfigDecoder {
     }
 
     /// An array of strings, each checked; a bad one is reported and left out.
-    private mutating func strings(_ section: String, _ key: String, validate: (String) -> String?) -> [String] {
+    mutating func strings(_ section: String, _ key: String, validate: (String) -> String?) -> [String] {
         guard let entry = entry(section, key) else { return [] }
         guard case .array(let items) = entry.value else {
             report(entry.line, section, key, "expected an array of strings, got \(entry.value.typeName) \(entry.value.tomlText)")
@@ -426,7 +349,7 @@ struct ConfigDecoder {
         return values
     }
 
-    private mutating func boolean(_ section: String, _ key: String, _ fallback: Bool) -> Bool {
+    mutating func boolean(_ section: String, _ key: String, _ fallback: Bool) -> Bool {
         guard let entry = entry(section, key) else { return fallback }
         guard case .boolean(let value) = entry.value else {
             report(entry.line, section, key, "expected true or false, got \(entry.value.typeName) \(entry.value.tomlText)")
@@ -435,7 +358,7 @@ struct ConfigDecoder {
         return value
     }
 
-    private mutating func integer(_ section: String, _ key: String, _ fallback: Int, range: ClosedRange<Int>) -> Int {
+    mutating func integer(_ section: String, _ key: String, _ fallback: Int, range: ClosedRange<Int>) -> Int {
         guard let entry = entry(section, key) else { return fallback }
         guard case .integer(let value) = entry.value else {
             report(entry.line, section, key, "expected an integer, got \(entry.value.typeName) \(entry.value.tomlText)")
