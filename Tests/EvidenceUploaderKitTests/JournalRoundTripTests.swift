@@ -253,7 +253,8 @@ func journalSyncFailurePoisons() throws {
     let id = try journal.append(discovered("a.mp4"))
     journal.injectFault(JournalFault(kind: .sync, errno: EIO))
     do {
-        try journal.append(.hashed(id: id, sha256: sha))
+        // `created` is synced before append returns (`hashed` waits for the next sync).
+        try journal.append(.created(id: id, uploadURL: "http://127.0.0.1/files/a"))
         Issue.record("the append should have failed")
     } catch {
         #expect(error.code == .journal)

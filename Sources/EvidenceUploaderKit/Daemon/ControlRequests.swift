@@ -73,7 +73,7 @@ public enum ControlRequests {
     /// The daemon's answer to the request with `token`.
     static func answer(_ answer: Answer, token: String, stateDirectory: String) throws(SystemCallError) {
         let text = (answer.done ? "done\n" : "nothing\n") + answer.message + "\n"
-        try AtomicFile.write(Array(text.utf8), to: folder(stateDirectory) + "/answer-" + token, mode: 0o660, durable: false)
+        try AtomicFile.write(Array(text.utf8), to: folder(stateDirectory) + "/answer-" + token, mode: 0o660, durability: .volatile)
     }
 
     /// Waits for the daemon's answer (and removes it); nil when none came in time.

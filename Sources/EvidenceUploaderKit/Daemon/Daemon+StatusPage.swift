@@ -23,8 +23,8 @@ extension Daemon {
                                          running: running)
         let paths = config.statusPagePaths
         do {
-            try AtomicFile.write(Array(StatusPage.html(snapshot, context).utf8), to: config.folders.drop + "/" + paths[0], mode: 0o664, durable: false)
-            try AtomicFile.write(Array(StatusPage.text(snapshot, context).utf8), to: config.folders.drop + "/" + paths[1], mode: 0o664, durable: false)
+            try AtomicFile.write(Array(StatusPage.html(snapshot, context).utf8), to: config.folders.drop + "/" + paths[0], mode: 0o664, durability: .volatile)
+            try AtomicFile.write(Array(StatusPage.text(snapshot, context).utf8), to: config.folders.drop + "/" + paths[1], mode: 0o664, durability: .volatile)
             if pageWriteFailed {
                 pageWriteFailed = false
                 logger.notice("the status page is written again", metadata: ["page": "\(paths[0])"])

@@ -253,6 +253,8 @@ public final class Daemon: @unchecked Sendable {
             perform(scheduler.handle(.tick, now: now))
         }
         session.board.flush(logger: logger)
+        // The last records that waited for a later sync (`moved`, `offset`...) are made durable.
+        if journalFailure == nil { try session.journal.sync() }
         if let journalFailure {
             throw EvidenceError(.journal, journalFailure)
         }

@@ -1,7 +1,12 @@
 import Synchronization
 
 /// The crash-safe journal in the state folder: every step that matters is appended and
-/// `fdatasync`ed before it is acted on. Internally locked; safe from several upload threads.
+/// `fdatasync`ed before it is acted on. Internally locked; safe from several upload threads,
+/// whose syncs are shared (group commit, `GroupSync`): records that land together cost one
+/// `fdatasync`, and the sync runs outside the lock so other threads keep writing meanwhile.
+///
+/// `@unchecked Sendable`: its state is in a `Mutex` and its syncs go through `GroupSync`; the
+/// `let`s are set once in `init`.
 public final class Journal: @unchecked Sendable {
     struct Inner {
         var file: JournalFile
@@ -9,6 +14,7 @@ public final class Journal: @unchecked Sendable {
     }
 
     private let inner: Mutex<Inner>
+    private let syncs = GroupSync()
     public let replayReport: ReplayReport
     public let path: String
 
@@ -87,11 +93,13 @@ public final class Journal: @unchecked Sendable {
         }
     }
 
-    /// Appends one record and `fdatasync`s before returning. Returns the new item id for
-    /// `.discovered` (whose id argument is ignored), otherwise the record's id.
+    /// Appends one record, and when it must be durable before it is used
+    /// (`JournalRecord.mustBeDurableBeforeUse`) `fdatasync`s before returning, which also makes
+    /// every record written before it durable. Returns the new item id for `.discovered` (whose
+    /// id argument is ignored), otherwise the record's id.
     @discardableResult
     public func append(_ record: JournalRecord) throws(EvidenceError) -> UInt64 {
-        try inner.withLock { (inner: inout Inner) throws(EvidenceError) -> UInt64 in
+        let id = try inner.withLock { (inner: inout Inner) throws(EvidenceError) -> UInt64 in
             var record = record
             if case .discovered = record {
                 record = record.withID(inner.state.nextID)
@@ -102,11 +110,28 @@ public final class Journal: @unchecked Sendable {
             guard payload.count <= JournalFrame.maxPayload else {
                 throw EvidenceError(.journal, "a \(record.typeName) record of \(payload.count) bytes is over the 1 MiB limit")
             }
-            try inner.file.append(JournalFrame.encode(payload: payload))
+            try inner.file.write(JournalFrame.encode(payload: payload))
             inner.state.apply(record)
             return record.id
         }
+        if record.mustBeDurableBeforeUse { try sync() }
+        return id
     }
+
+    /// Makes every record appended so far durable (shared with any other thread syncing now).
+    public func sync() throws(EvidenceError) {
+        try syncs.sync { () throws(EvidenceError) in
+            let plan = try inner.withLock { (inner: inout Inner) throws(EvidenceError) in try inner.file.syncPlan() }
+            do throws(SystemCallError) {
+                try JournalFile.dataSync(plan)
+            } catch {
+                throw inner.withLock { $0.file.poison(error) }
+            }
+        }
+    }
+
+    /// `fdatasync` calls made since the journal was opened (for the tests: how much was shared).
+    var syncCalls: UInt64 { syncs.syncCalls }
 
     /// Rewrites the journal with only the unfinished items (one synthesized record set each) and
     /// the last 1000 finished ones: write temp, fsync, rename, fsync the directory.
@@ -115,14 +140,18 @@ public final class Journal: @unchecked Sendable {
     }
 
     func compact(finishedTail: Int) throws(EvidenceError) {
-        try inner.withLock { (inner: inout Inner) throws(EvidenceError) in
-            let records = JournalCompaction.records(for: inner.state, finishedTail: finishedTail)
-            var image = JournalFrame.header
-            for record in records { image.append(contentsOf: JournalFrame.encode(record)) }
-            try inner.file.replace(with: image)
-            var state = JournalState(records: records)
-            state.nextID = max(state.nextID, inner.state.nextID)
-            inner.state = state
+        // No sync may run on the old descriptor while the file is swapped; the new file is
+        // durable as written.
+        try syncs.exclusive { () throws(EvidenceError) in
+            try inner.withLock { (inner: inout Inner) throws(EvidenceError) in
+                let records = JournalCompaction.records(for: inner.state, finishedTail: finishedTail)
+                var image = JournalFrame.header
+                for record in records { image.append(contentsOf: JournalFrame.encode(record)) }
+                try inner.file.replace(with: image)
+                var state = JournalState(records: records)
+                state.nextID = max(state.nextID, inner.state.nextID)
+                inner.state = state
+            }
         }
     }
 

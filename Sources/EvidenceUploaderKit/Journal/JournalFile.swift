@@ -2,8 +2,8 @@
 import Glibc
 #endif
 
-/// The journal file on disk: open or create (fsyncing the directory), read, append with
-/// `fdatasync`, truncate, replace atomically. Not locked itself: it is only ever used under
+/// The journal file on disk: open or create (fsyncing the directory), read, append, sync,
+/// truncate, replace atomically. Not locked itself: it is only ever used under
 /// `Journal`'s mutex, which serialises every call (hence `@unchecked Sendable`).
 final class JournalFile: @unchecked Sendable {
     static let fileName = "journal"
@@ -105,15 +105,7 @@ final class JournalFile: @unchecked Sendable {
         if let injected { throw SystemCallError(operation: "write", path: path, errno: injected) }
     }
 
-    private func dataSync() throws(SystemCallError) {
-        if let fault, fault.kind == .sync {
-            self.fault = nil
-            throw SystemCallError(operation: "fdatasync", path: path, errno: fault.errno)
-        }
-        try syscall("fdatasync", path: path) { fdatasync(fd) }
-    }
-
-    private func poison(_ cause: SystemCallError) -> EvidenceError {
+    func poison(_ cause: SystemCallError) -> EvidenceError {
         let error = EvidenceError(.journal,
             "syncing the journal \(path.debugQuoted) failed, so what it holds can no longer be trusted; "
             + "the process must stop now (the service manager restarts it and the journal is replayed)", cause: cause)
@@ -121,9 +113,9 @@ final class JournalFile: @unchecked Sendable {
         return error
     }
 
-    /// Appends one frame and `fdatasync`s before returning. A failed write is cut back so the file
-    /// ends with a whole record; a failed sync is never retried: the journal is poisoned.
-    func append(_ frame: [UInt8]) throws(EvidenceError) {
+    /// Appends one frame, not yet synced (`Journal` decides when: see `syncPlan()`). A failed
+    /// write is cut back so the file ends with a whole record.
+    func write(_ frame: [UInt8]) throws(EvidenceError) {
         if let poisoned { throw poisoned }
         do throws(SystemCallError) {
             try writeAll(frame, at: end)
@@ -138,12 +130,24 @@ final class JournalFile: @unchecked Sendable {
             }
             throw EvidenceError(.journal, "cannot write to the journal \(path.debugQuoted)", cause: error)
         }
-        do throws(SystemCallError) {
-            try dataSync()
-        } catch {
-            throw poison(error)
-        }
         end += Int64(frame.count)
+    }
+
+    /// What a sync of everything written so far needs: the descriptor, and an injected failure
+    /// (taken: it fires once). The `fdatasync` itself runs with no lock held (`dataSync`), so other
+    /// threads may write meanwhile; a sync is never retried: on failure the journal is poisoned.
+    func syncPlan() throws(EvidenceError) -> (fd: Int32, path: String, fault: JournalFault?) {
+        if let poisoned { throw poisoned }
+        let plan = (fd, path, fault?.kind == .sync ? fault : nil)
+        if plan.2 != nil { fault = nil }
+        return plan
+    }
+
+    static func dataSync(_ plan: (fd: Int32, path: String, fault: JournalFault?)) throws(SystemCallError) {
+        if let fault = plan.fault {
+            throw SystemCallError(operation: "fdatasync", path: plan.path, errno: fault.errno)
+        }
+        try syscall("fdatasync", path: plan.path) { fdatasync(plan.fd) }
     }
 
     /// Cuts the file at `offset` (a torn tail) and syncs it.

@@ -75,6 +75,23 @@ public enum JournalRecord: Sendable, Equatable {
         }
     }
 
+    /// Whether the record must be on disk before `append` returns, because what happens next
+    /// relies on it surviving a power cut. The others are written at once and made durable by the
+    /// next sync (the journal is one file: a sync covers everything written before it), because
+    /// losing them costs only work that replay redoes:
+    /// - `created` before the first byte is sent: a lost upload URL would send the file twice;
+    /// - `delivered` before the file leaves the drop folder: the portal holds every byte;
+    /// - `rejected`, `abandoned` and the compression records: rare, and kept as they were;
+    /// - `discovered`, `hashed`: a lost one means the file is found or hashed again;
+    /// - `offset`: the portal's offset is the truth on resume, the journal's only a hint;
+    /// - `moved`: a lost one is found again by inode in `uploaded/` and finished then.
+    var mustBeDurableBeforeUse: Bool {
+        switch self {
+        case .discovered, .hashed, .offset, .moved: false
+        case .created, .delivered, .rejected, .abandoned, .compressionStarted, .compressed: true
+        }
+    }
+
     /// The same record with another id (used when the journal assigns ids).
     func withID(_ newID: UInt64) -> JournalRecord {
         switch self {

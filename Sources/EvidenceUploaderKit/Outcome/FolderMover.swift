@@ -63,7 +63,9 @@ struct FolderMover: Sendable {
             let notePath = note.map { Self.noteName(for: candidate, suffix: $0.suffix) }
             if let note, let notePath {
                 if access(targetDirectory + "/" + notePath, F_OK) == 0 { continue }
-                try writeNote(note.text(relativeTarget), at: (directory.isEmpty ? "" : directory + "/") + notePath)
+                // Its folder is synced after the move below: one folder sync for both renames.
+                try writeNote(note.text(relativeTarget), at: (directory.isEmpty ? "" : directory + "/") + notePath,
+                              durability: .contentsOnly)
             }
             let renamed = source.withUnsafeBufferPointer { raw in
                 raw.withMemoryRebound(to: CChar.self) { evu_rename_noreplace(parent.fd, $0.baseAddress!, AT_FDCWD, target) }
@@ -77,7 +79,7 @@ struct FolderMover: Sendable {
                     if let notePath { unlink(targetDirectory + "/" + notePath) }
                     throw EvidenceError(.system, "\(relativePath.debugQuoted) was replaced while it was being moved; it is left where it is")
                 }
-                syncDirectory(targetDirectory)
+                FolderSyncs.shared.sync(targetDirectory)
                 return relativeTarget
             }
             let err = errno
@@ -129,11 +131,12 @@ struct FolderMover: Sendable {
         return nil
     }
 
-    /// Writes `text` to `relativePath` under the destination root, atomically (temp, fsync, rename).
-    func writeNote(_ text: String, at relativePath: String) throws(EvidenceError) {
+    /// Writes `text` to `relativePath` under the destination root, atomically (temp, fsync, rename,
+    /// and with `.durable` fsync the folder).
+    func writeNote(_ text: String, at relativePath: String, durability: AtomicFile.Durability = .durable) throws(EvidenceError) {
         let path = destinationRoot + "/" + relativePath
         do {
-            try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644)
+            try AtomicFile.write(Array(text.utf8), to: path, mode: 0o644, durability: durability)
         } catch {
             throw EvidenceError(.system, "cannot write \(path.debugQuoted)", cause: error)
         }
@@ -150,13 +153,6 @@ struct FolderMover: Sendable {
                 throw SystemCallError(operation: "create folder", path: path, errno: errno)
             }
         }
-    }
-
-    private func syncDirectory(_ path: String) {
-        let fd = open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { return }
-        fsync(fd)
-        close(fd)
     }
 
     /// "clip.mp4" -> "clip (2).mp4"

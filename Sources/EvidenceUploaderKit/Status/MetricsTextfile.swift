@@ -162,7 +162,7 @@ public enum MetricsTextfile {
             guard due else { return }
             var failure: String? = nil
             do {
-                try AtomicFile.write(Array(render().utf8), to: path, mode: 0o644, durable: false)
+                try AtomicFile.write(Array(render().utf8), to: path, mode: 0o644, durability: .volatile)
             } catch {
                 failure = "\(error)"
             }

@@ -215,7 +215,7 @@ public final class StatusBoard: Sendable {
         encoder.outputFormatting = [.sortedKeys]
         var failure: String? = nil
         do {
-            try AtomicFile.write(Array(try encoder.encode(snapshot())), to: path, mode: 0o644, durable: false)
+            try AtomicFile.write(Array(try encoder.encode(snapshot())), to: path, mode: 0o644, durability: .volatile)
         } catch {
             failure = "\(error)"
         }

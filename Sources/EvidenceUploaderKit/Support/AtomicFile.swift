@@ -8,9 +8,20 @@ import Glibc
 enum AtomicFile {
     private static let counter = Atomic<Int>(0)
 
-    /// `durable: false` skips the fsyncs, for files that are rewritten every second anyway
-    /// (the status file): still never half-written, but may be lost by a power cut.
-    static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durable: Bool = true) throws(SystemCallError) {
+    /// Which fsyncs a write makes.
+    enum Durability {
+        /// The file, then its folder: it survives a power cut once `write` returns.
+        case durable
+        /// The file only: the caller fsyncs the folder after a later rename in it (a note
+        /// written just before the file it describes is moved beside it), so one folder sync
+        /// serves both.
+        case contentsOnly
+        /// None, for files rewritten every second anyway (the status file): still never
+        /// half-written, but may be lost by a power cut.
+        case volatile
+    }
+
+    static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durability: Durability = .durable) throws(SystemCallError) {
         // A short temporary name: the target's own name may already be near the 255-byte limit.
         let dirPath = folder(of: path)
         let temporary = dirPath + "/.evu-\(getpid())-\(counter.wrappingAdd(1, ordering: .relaxed).oldValue).tmp"
@@ -23,7 +34,7 @@ enum AtomicFile {
                 }
                 written += n
             }
-            if durable { try syscall("fsync", path: temporary) { fsync(fd) } }
+            if durability != .volatile { try syscall("fsync", path: temporary) { fsync(fd) } }
             close(fd)
             try syscall("rename", path: path) { rename(temporary, path) }
         } catch {
@@ -31,7 +42,7 @@ enum AtomicFile {
             unlink(temporary)
             throw error
         }
-        guard durable else { return }
+        guard durability == .durable else { return }
         let dirFD = try syscall("open folder", path: dirPath) { open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
         defer { close(dirFD) }
         try syscall("fsync folder", path: dirPath) { fsync(dirFD) }
