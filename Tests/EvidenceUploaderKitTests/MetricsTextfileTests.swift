@@ -81,22 +81,6 @@ private func sample(_ text: String, _ line: String) -> Bool {
     #expect(MetricsTextfile.escape(#"a"b\c"#, quote: false) == #"a"b\\c"#)
 }
 
-@Test("retry causes from the reasons transfers give", arguments: [
-    ("retrying in 4 s: the portal answered 503", RetryCause.portalError),
-    ("retrying in 2 s: the portal answered 429", .portalBusy),
-    ("the portal reported a different offset (409)", .offsetConflict),
-    ("the portal received a chunk whose checksum did not match (460)", .checksumMismatch),
-    ("the portal no longer knows this upload (404)", .uploadGone),
-    ("the portal refused a chunk as too large (413)", .requestTooLarge),
-    ("the portal's certificate could not be verified: self-signed", .tls),
-    ("retrying in 1 s: Failed to connect to 127.0.0.1 port 8088: Connection refused", .network),
-    ("retrying in 1 s: Operation timed out after 60000 milliseconds", .timeout),
-    ("the upload could not be finished; trying again in 30 s", .other),
-] as [(String, RetryCause)])
-func retryCause(_ message: String, _ expected: RetryCause) {
-    #expect(RetryCause(message: message) == expected)
-}
-
 @Test func boardCountsBytesSentDeliveriesAndRetriesButNotWhereAnUploadResumed() {
     let board = StatusBoard(stateDirectory: "/nonexistent")
     board.set("fresh.mp4", state: .uploading, size: 1_000, id: 1)
@@ -104,7 +88,8 @@ func retryCause(_ message: String, _ expected: RetryCause) {
     board.progress("fresh.mp4", done: 600)
     board.progress("fresh.mp4", done: 400)      // a failed chunk: the portal holds less
     board.progress("fresh.mp4", done: 1_000)    // sent again: counts again
-    board.set("fresh.mp4", state: .retrying, size: 1_000, message: "retrying in 1 s: the portal answered 502")
+    board.set("fresh.mp4", state: .retrying, size: 1_000, message: "retrying in 1 s: the portal answered 502",
+              retryCause: .portalError)
     board.set("fresh.mp4", state: .delivered, size: 1_000, id: 1)
 
     board.set("resumed.mp4", state: .uploading, size: 5_000, id: 2)

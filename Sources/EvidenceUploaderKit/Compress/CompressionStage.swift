@@ -5,7 +5,7 @@ import Glibc
 #endif
 
 /// The compressed copy, open for the upload. All reading goes through `fd`.
-final class CompressedFile: @unchecked Sendable {  // immutable after init; fd closed once, in deinit
+final class CompressedFile: Sendable {  // immutable after init; fd closed once, in deinit
     let fd: Int32
     let size: Int64
     let copy: CompressedCopy

@@ -31,11 +31,13 @@ extension Daemon {
             .map { $0.key.isEmpty ? $0.value : "\($0.key): \($0.value)" }.joined(separator: "; ")
     }
 
-    func perform(_ actions: [Scheduler.Action]) {
-        for action in actions { perform(action) }
+    /// `retryCause`: with the actions that answer a finished transfer, why it failed (the
+    /// scheduler's retry line counts it in the metrics).
+    func perform(_ actions: [Scheduler.Action], retryCause: RetryCause = .other) {
+        for action in actions { perform(action, retryCause: retryCause) }
     }
 
-    fileprivate func perform(_ action: Scheduler.Action) {
+    fileprivate func perform(_ action: Scheduler.Action, retryCause: RetryCause) {
         switch action {
         case let .start(id):
             guard let pipeline, let item = session.journal.item(id: id), !item.state.isFinished else {
@@ -56,7 +58,7 @@ extension Daemon {
                                   message: reason + (mode == .daemon ? " (run `evidence-uploader retry \(id)` after fixing it)" : ""))
                 notifyFailed(id: id, reason: reason)
             case let .retrying(message):
-                session.board.set(path, state: .retrying, size: size, message: message)
+                session.board.set(path, state: .retrying, size: size, message: message, retryCause: retryCause)
             case .paused:
                 session.board.set(path, state: .paused, size: size, message: "waiting for a working password")
             }

@@ -120,7 +120,7 @@ public final class Daemon: @unchecked Sendable {
         if config.folders.watch == .inotify {
             watcher = try InotifyWatcher(root: config.folders.drop)
             let wake = signals.wake
-            watcher?.start { wake.signal() }
+            try watcher?.start { wake.signal() }
         }
         scan(reason: "start")
         logger.info("watching the drop folder", metadata: [
@@ -221,8 +221,8 @@ public final class Daemon: @unchecked Sendable {
         while !signals.stop.isRaised && !finishedAll {
             let wallNow = WallClock.monotonic()
             intake(wallNow)
-            for (id, outcome) in workers.collect() {
-                perform(scheduler.handle(.finished(id: id, outcome), now: now))
+            for (id, ended) in workers.collect() {
+                perform(scheduler.handle(.finished(id: id, ended.outcome), now: now), retryCause: ended.retryCause)
             }
             if journalFailure != nil || finishedAll { break }
             if pipeline != nil { perform(scheduler.handle(.tick, now: now)) }
@@ -244,9 +244,9 @@ public final class Daemon: @unchecked Sendable {
         _ = scheduler.handle(.stop, now: now)
         signals.stop.raise()
         watcher?.shutdown()
-        for (id, outcome) in workers.waitForAll(timeoutSeconds: 4) {
-            if case .journalFailure = outcome, journalFailure != nil { continue }
-            perform(scheduler.handle(.finished(id: id, outcome), now: now))
+        for (id, ended) in workers.waitForAll(timeoutSeconds: 4) {
+            if case .journalFailure = ended.outcome, journalFailure != nil { continue }
+            perform(scheduler.handle(.finished(id: id, ended.outcome), now: now), retryCause: ended.retryCause)
         }
         if mode == .once, !finishedAll {
             // Stopped before everything was tried: what is still queued counts as stopped.

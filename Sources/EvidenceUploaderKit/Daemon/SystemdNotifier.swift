@@ -1,14 +1,16 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #endif
 
 /// The sd_notify protocol, spoken directly: one datagram per message to `$NOTIFY_SOCKET`
 /// (a path, or an abstract name written with a leading "@"). Silent when not under systemd.
-public final class SystemdNotifier: @unchecked Sendable {
+public final class SystemdNotifier: Sendable {
     private let socketPath: String?
     /// Half of `WatchdogSec=`, when the service manager asked for keep-alives.
     public let watchdogInterval: Double?
-    private var lastWatchdog = 0.0
+    /// When WATCHDOG=1 was last sent (monotonic seconds).
+    private let lastWatchdog = Mutex(0.0)
 
     public init(environment: [String: String]) {
         let path = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
@@ -33,10 +35,12 @@ public final class SystemdNotifier: @unchecked Sendable {
     public func watchdog() {
         guard let interval = watchdogInterval else { return }
         let now = WallClock.monotonic()
-        if now - lastWatchdog >= interval {
-            lastWatchdog = now
-            send("WATCHDOG=1")
+        let due = lastWatchdog.withLock { last -> Bool in
+            guard now - last >= interval else { return false }
+            last = now
+            return true
         }
+        if due { send("WATCHDOG=1") }
     }
 
     @discardableResult

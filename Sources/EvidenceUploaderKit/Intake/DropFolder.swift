@@ -5,7 +5,7 @@ import Glibc
 /// The drop folder, held open by its directory descriptor. Everything inside it is reached
 /// from that descriptor with `openat(O_NOFOLLOW)` one path component at a time, so no symlink
 /// (planted or swapped in) can lead outside it.
-public final class DropFolder: @unchecked Sendable {
+public final class DropFolder: Sendable {
     public let path: String
     let fd: Int32
     let device: UInt64

@@ -15,11 +15,12 @@ enum WatchHint: Sendable, Equatable {
 /// inotify over the drop folder and every folder below it, read on its own thread (never on
 /// Swift's cooperative pool). Folders created or moved in get watches of their own; a queue
 /// overflow or the watch limit leads to a full rescan, never to a missed file.
-final class InotifyWatcher: @unchecked Sendable {
+final class InotifyWatcher: Sendable {
     private let root: String
     private let fd: Int32
     private let state = Mutex(State())
-    private var thread: OSThread? = nil
+    /// The reading thread, from `start` to `shutdown`.
+    private let thread = Mutex<OSThread?>(nil)
     private let stop = StopSignal()
 
     private struct State {
@@ -82,14 +83,19 @@ final class InotifyWatcher: @unchecked Sendable {
         }
     }
 
-    func start(wake: @escaping @Sendable () -> Void) {
-        thread = OSThread { [self] in self.readLoop(wake: wake) }
+    /// Starts reading on a thread of its own; throws when the system cannot make the thread.
+    func start(wake: @escaping @Sendable () -> Void) throws(EvidenceError) {
+        let reader = try OSThread { [self] in self.readLoop(wake: wake) }
+        thread.withLock { $0 = reader }
     }
 
     func shutdown() {
         stop.raise()
-        thread?.join()
-        thread = nil
+        let reader = thread.withLock { thread -> OSThread? in
+            defer { thread = nil }
+            return thread
+        }
+        reader?.join()
     }
 
     private func readLoop(wake: @Sendable () -> Void) {

@@ -4,7 +4,7 @@ import Glibc
 
 /// A file from the drop folder, open for reading, checked to be a plain file. All reading
 /// goes through `fd`; the path is never opened again.
-public final class EvidenceFile: @unchecked Sendable {
+public final class EvidenceFile: Sendable {
     public let relativePath: String
     public let fd: Int32
     public let size: Int64

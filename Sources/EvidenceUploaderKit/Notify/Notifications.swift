@@ -21,7 +21,11 @@ final class Notifications: Sendable {
         email = notify.email
         self.logger = logger
         guard notify.isEnabled else { return }
-        _ = OSThread { [self] in self.run() }
+        do {
+            _ = try OSThread { [self] in self.run() }
+        } catch {
+            logger.error("cannot start the notifications thread; no notification is sent", metadata: ["error": "\(error)"])
+        }
     }
 
     var isEnabled: Bool { !webhook.isEmpty || !email.isEmpty }

@@ -7,9 +7,22 @@ import UploaderCore
 struct Delivery {
     typealias Outcome = DeliveryOutcome
 
+    /// How a delivery ended; `retryCause`: why, should the scheduler try it again later (the
+    /// transfer's failure; `.other` for a local one), for the metrics.
+    struct Ended: Sendable {
+        var outcome: Outcome
+        var retryCause: RetryCause = .other
+    }
+
     let pipeline: Pipeline
 
-    func deliver(_ item: JournalItem) -> Outcome {
+    func deliver(_ item: JournalItem) -> Ended {
+        var retryCause = RetryCause.other
+        let outcome = deliver(item, retryCause: &retryCause)
+        return Ended(outcome: outcome, retryCause: retryCause)
+    }
+
+    private func deliver(_ item: JournalItem, retryCause: inout RetryCause) -> Outcome {
         var item = item  // gains its compressed copy on the way
         let logger = pipeline.logger(for: item.relativePath, destination: item.destinationName)
         let journal = pipeline.journal
@@ -124,6 +137,7 @@ struct Delivery {
                 logger.error("file changed while it was uploaded; it will be sent again as a new upload")
                 return supersede(pipeline.journal.item(id: item.id) ?? item, "the file changed during its upload", logger: logger)
             }
+            retryCause = failure.retryCause
             return outcome(of: failure, item: item, logger: logger)
         }
         let seconds = WallClock.monotonic() - started

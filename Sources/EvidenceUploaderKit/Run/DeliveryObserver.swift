@@ -61,8 +61,9 @@ final class DeliveryObserver: UploadObserver {
         pipeline.board.progress(path, done: bytes)
     }
 
-    func retrying(inSeconds seconds: Double, attempt: Int, reason: String) {
-        pipeline.board.set(path, state: .retrying, size: length, message: "retrying in \(Int(seconds.rounded())) s: \(reason)")
+    func retrying(inSeconds seconds: Double, attempt: Int, cause: RetryCause, reason: String) {
+        pipeline.board.set(path, state: .retrying, size: length, message: "retrying in \(Int(seconds.rounded())) s: \(reason)",
+                           retryCause: cause)
         logger.warning("retrying", metadata: [
             "in": "\(ByteFormatting.fixed(seconds, 1))s", "attempt": "\(attempt)", "because": "\(reason)",
         ])

@@ -39,8 +39,9 @@ public final class StatusBoard: Sendable {
         path = stateDirectory + "/status.json"
     }
 
+    /// An item's state. `retryCause`, with `.retrying`: why, counted for the metrics file.
     func set(_ path: String, state: StatusSnapshot.Item.State, size: Int64, labels: EvidenceLabels? = nil,
-             id: UInt64? = nil, message: String? = nil) {
+             id: UInt64? = nil, message: String? = nil, retryCause: RetryCause = .other) {
         board.withLock { b in
             var item = b.items[path] ?? StatusSnapshot.Item(id: id, path: path, state: state, size: size, done: 0, since: WallClock.now())
             item.destination = b.destinations.first { path.hasPrefix($0.folder + "/") }?.name
@@ -55,8 +56,7 @@ public final class StatusBoard: Sendable {
             }
             if state != .uploading { item.bytesPerSecond = nil; item.etaSeconds = nil }
             if state == .retrying {
-                let cause = RetryCause(message: message ?? "").rawValue
-                b.count(item.destination) { $0.retries[cause, default: 0] += 1 }
+                b.count(item.destination) { $0.retries[retryCause.rawValue, default: 0] += 1 }
             }
             switch state {
             case .delivered, .rejected, .failed:

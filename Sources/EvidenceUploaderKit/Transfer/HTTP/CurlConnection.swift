@@ -304,3 +304,15 @@ enum CurlGlobal {
 
     static var versionText: String { String(cString: curl_version()) }
 }
+
+extension TransportError {
+    /// Why an upload is tried again after this libcurl failure, as a metrics label.
+    var retryCause: RetryCause {
+        switch kind {
+        case .network: return .network
+        case .timeout: return .timeout
+        case .tls: return .tls
+        case .cancelled, .local, .refusedOrigin: return .other
+        }
+    }
+}

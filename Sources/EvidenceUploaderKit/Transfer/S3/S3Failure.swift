@@ -23,7 +23,12 @@ enum S3Failure {
         case "EntityTooLarge":
             return .tooLarge("the S3 store said the file is too large (\(said))")
         case "SlowDown", "InternalError", "ServiceUnavailable", "RequestTimeout", "RequestTimeTooSkewed", "OperationAborted":
-            return .transient("the S3 store answered \(said) to \(request)", retryAfterSeconds: retryAfter)
+            let cause: RetryCause = switch code {
+            case "RequestTimeout": .timeout
+            case "RequestTimeTooSkewed", "OperationAborted": .other
+            default: .ofTransient(status: status)  // SlowDown, InternalError, ServiceUnavailable
+            }
+            return .transient("the S3 store answered \(said) to \(request)", retryAfterSeconds: retryAfter, cause: TransientCause(cause))
         default:
             break
         }
@@ -31,7 +36,8 @@ enum S3Failure {
         case 401, 403:
             return .unauthorized(status: status, detail: "the S3 store \(store) refused the credentials (\(said)): check access_key_id, the secret (secret_file or its credential) and region")
         case 408, 429, 500...599:
-            return .transient("the S3 store answered \(said) to \(request)", retryAfterSeconds: retryAfter)
+            return .transient("the S3 store answered \(said) to \(request)", retryAfterSeconds: retryAfter,
+                              cause: TransientCause(.ofTransient(status: status)))
         case 413:
             return .tooLarge("the S3 store said the file is too large (413)")
         default:

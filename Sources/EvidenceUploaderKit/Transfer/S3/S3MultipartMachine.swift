@@ -45,11 +45,13 @@ struct S3MultipartMachine: Sendable {
     static let digestRetries = 3
 
     let plan: S3PartPlan
-    let retry: RetryPolicy
+    var retry: RetryPolicy { streak.policy }
     private(set) var uploadID: String? = nil
     /// Parts 1...n the server acknowledged, in order.
     private(set) var confirmed: [S3Part] = []
-    private(set) var attemptsWithoutProgress = 0
+    /// Failures in a row without progress, and when the policy gives up.
+    private var streak: FailureStreak
+    var attemptsWithoutProgress: Int { streak.count }
     /// Parts found on the server at resume that matched the file (0 = nothing resumed).
     private(set) var resumedParts = 0
     private var listing: [S3Part] = []
@@ -61,7 +63,7 @@ struct S3MultipartMachine: Sendable {
 
     init(plan: S3PartPlan, retry: RetryPolicy) {
         self.plan = plan
-        self.retry = retry
+        streak = FailureStreak(policy: retry)
     }
 
     /// Bytes the server holds in acknowledged parts.
@@ -111,7 +113,7 @@ struct S3MultipartMachine: Sendable {
             }
             confirmed = kept
             resumedParts = confirmed.count
-            if !confirmed.isEmpty { attemptsWithoutProgress = 0 }
+            if !confirmed.isEmpty { streak.reset() }
             currentCheck = nil
             return nextPart()
 
@@ -121,7 +123,7 @@ struct S3MultipartMachine: Sendable {
                 return failure(.protocolViolation("part \(part.number) acknowledged while part \(confirmed.count + 1) was sent"))
             }
             confirmed.append(part)
-            attemptsWithoutProgress = 0
+            streak.reset()
             digestFailures = 0
             return nextPart()
 
@@ -175,9 +177,8 @@ struct S3MultipartMachine: Sendable {
             return enter(.headObject)
         case .uploadGone:
             // Expired or aborted while parts were being sent: a new upload, at once the first time.
-            attemptsWithoutProgress += 1
-            if retry.shouldGiveUp(afterAttempts: attemptsWithoutProgress) { return enter(.failed(failure)) }
-            if attemptsWithoutProgress <= 1 { return startAgain() }
+            guard streak.allowsAnother() else { return enter(.failed(failure)) }
+            if streak.count <= 1 { return startAgain() }
             uploadID = nil
             confirmed = []
             return wait(then: .create, failure)
@@ -188,8 +189,7 @@ struct S3MultipartMachine: Sendable {
         case .offsetConflict:
             // The store's parts are not the ones we listed (InvalidPart): ask it again.
             if let id = uploadID {
-                attemptsWithoutProgress += 1
-                if retry.shouldGiveUp(afterAttempts: attemptsWithoutProgress) { return enter(.failed(failure)) }
+                guard streak.allowsAnother() else { return enter(.failed(failure)) }
                 listing = []
                 return enter(.listParts(uploadID: id, marker: 0))
             }
@@ -197,10 +197,7 @@ struct S3MultipartMachine: Sendable {
             break
         }
 
-        attemptsWithoutProgress += 1
-        if retry.shouldGiveUp(afterAttempts: attemptsWithoutProgress) {
-            return enter(.failed(failure))
-        }
+        guard streak.allowsAnother() else { return enter(.failed(failure)) }
         let retryAction: Action
         switch phaseNow {
         case .listing, .checking:
@@ -226,11 +223,9 @@ struct S3MultipartMachine: Sendable {
     }
 
     private mutating func wait(then action: Action, _ failure: TusFailure) -> Action {
-        var retryAfter: Int? = nil
-        if case let .transient(_, seconds) = failure { retryAfter = seconds }
         afterWait = action
         phase = .waiting
-        return .backoff(attempt: attemptsWithoutProgress, retryAfterSeconds: retryAfter, reason: failure.summary)
+        return .backoff(attempt: streak.count, retryAfterSeconds: failure.retryAfterSeconds, reason: failure.summary)
     }
 
     private mutating func enter(_ action: Action) -> Action {

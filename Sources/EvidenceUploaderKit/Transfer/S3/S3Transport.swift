@@ -53,24 +53,23 @@ final class S3UploadSession {
     private let client: S3Client
     private let s3: S3Settings
     private let job: UploadJob
-    private let retry: RetryPolicy
     private let stop: StopSignal
     private weak var observer: (any UploadObserver)?
     private let hasher = FileHasher(bufferSize: 256 * 1024)
-    private var random = SystemRandomNumberGenerator()
+    private var backoff: Backoff
 
     init(client: S3Client, s3: S3Settings, job: UploadJob, retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?) {
         self.client = client
         self.s3 = s3
         self.job = job
-        self.retry = retry
         self.stop = stop
         self.observer = observer
+        backoff = Backoff(policy: retry, stop: stop)
     }
 
     func run() throws(TusFailure) -> UploadResult {
         let plan = S3PartPlan(length: job.length, partSize: s3.partSize)
-        var machine = S3MultipartMachine(plan: plan, retry: retry)
+        var machine = S3MultipartMachine(plan: plan, retry: backoff.policy)
         let metadata = job.metadata
         // A journalled upload in this bucket goes on at its own key; anything else starts anew.
         let resumed = job.resumeURL.flatMap(S3UploadReference.init).flatMap { $0.bucket == s3.location.bucket ? $0 : nil }
@@ -86,6 +85,10 @@ final class S3UploadSession {
         }
         defer { client.onProgress = nil }
         func reference(_ id: String) -> String { S3UploadReference(bucket: s3.location.bucket, key: key, uploadID: id).text }
+        func advance(_ event: S3MultipartMachine.Event) -> S3MultipartMachine.Action {
+            if case let .failed(failure) = event { backoff.remember(failure) }
+            return machine.handle(event)
+        }
 
         var action = machine.handle(.start(resumeUploadID: resumed?.uploadID))
         while true {
@@ -98,7 +101,7 @@ final class S3UploadSession {
                     id = try client.create(key: key, contentType: metadata["filetype"] ?? "",
                                            metadata: ["sha256", "centre", "candidate", "unit", "filename", "notes"]
                                                .compactMap { name in metadata[name].map { (name, $0) } })
-                } catch { action = machine.handle(.failed(error)); continue }
+                } catch { action = advance(.failed(error)); continue }
                 // Recorded before the first byte is sent, so a crash can resume this upload.
                 do { try observer?.uploadCreated(url: reference(id)) }
                 catch { throw TusFailure.notRecorded(error.description) }
@@ -141,7 +144,7 @@ final class S3UploadSession {
                 do {
                     part = try client.uploadPart(key: key, uploadID: id, number: number,
                                                  range: HTTPRequest.FileRange(fd: job.fd, offset: offset, length: length), sha256: sha256)
-                } catch { action = machine.handle(.failed(error)); continue }
+                } catch { action = advance(.failed(error)); continue }
                 do { try observer?.offsetConfirmed(offset + length, of: job.length) }
                 catch { throw TusFailure.notRecorded(error.description) }
                 event = .sent(part)
@@ -158,10 +161,7 @@ final class S3UploadSession {
                 } catch { event = .failed(error) }
 
             case let .backoff(attempt, retryAfter, reason):
-                let seconds = retry.delaySeconds(attempt: attempt, retryAfterSeconds: retryAfter,
-                                                 random: Double.random(in: 0..<1, using: &random))
-                observer?.retrying(inSeconds: seconds, attempt: attempt, reason: reason)
-                if !stop.sleep(seconds: seconds) { throw .cancelled }
+                try backoff.wait(attempt: attempt, retryAfterSeconds: retryAfter, reason: reason, observer: observer)
                 event = .waited
 
             case let .finished(id):
@@ -171,7 +171,7 @@ final class S3UploadSession {
             case let .failed(failure):
                 throw failure
             }
-            action = machine.handle(event)
+            action = advance(event)
         }
     }
 }

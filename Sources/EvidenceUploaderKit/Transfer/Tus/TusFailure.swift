@@ -1,7 +1,8 @@
 /// Why one tus request did not do what it should, classified for the retry policy.
 enum TusFailure: Error, Sendable, Equatable {
-    /// Try again later: the link dropped, a timeout, a 5xx, a 429 or a 423.
-    case transient(String, retryAfterSeconds: Int?)
+    /// Try again later: the link dropped, a timeout, a 5xx, a 429 or a 423. `cause`: which of
+    /// these, for the metrics (it takes no part in equality).
+    case transient(String, retryAfterSeconds: Int?, cause: TransientCause = TransientCause(.other))
     /// 409: the offset we sent is not the server's; ask it again (HEAD) and continue.
     case offsetConflict
     /// 404 or 410 on an upload URL: expired or unknown; a new upload is needed.
@@ -41,7 +42,7 @@ enum TusFailure: Error, Sendable, Equatable {
 
     var summary: String {
         switch self {
-        case let .transient(message, _): return message
+        case let .transient(message, _, _): return message
         case .offsetConflict: return "the portal reported a different offset (409)"
         case let .uploadGone(status): return "the portal no longer knows this upload (\(status))"
         case .checksumMismatch: return "the portal received a chunk whose checksum did not match (460)"
@@ -60,6 +61,27 @@ enum TusFailure: Error, Sendable, Equatable {
         }
     }
 
+    /// The server's `Retry-After`, where it gave one.
+    var retryAfterSeconds: Int? {
+        if case let .transient(_, seconds, _) = self { return seconds }
+        return nil
+    }
+
+    /// Why an upload is tried again after this failure, as a metrics label.
+    var retryCause: RetryCause {
+        switch self {
+        case let .transient(_, _, cause): return cause.cause
+        case .offsetConflict: return .offsetConflict
+        case .uploadGone: return .uploadGone
+        case .checksumMismatch: return .checksumMismatch
+        case .unauthorized: return .unauthorized
+        case .tooLarge, .bodyTooLarge: return .requestTooLarge
+        case .tls: return .tls
+        case .untrustedLocation, .protocolViolation, .refused, .localRead, .fileChanged, .notRecorded, .cancelled:
+            return .other
+        }
+    }
+
     /// Classifies an HTTP status that was not the success the request expected.
     static func from(status: Int, response: HTTPResponse, onUploadURL: Bool) -> TusFailure {
         let retryAfter = response[header: "retry-after"].flatMap { Int($0.trimmingASCIIWhitespace()) }
@@ -71,7 +93,8 @@ enum TusFailure: Error, Sendable, Equatable {
         case 413: return .tooLarge("the portal said the file is too large (413)")
         case 460: return .checksumMismatch
         case 408, 423, 425, 429, 500...599:
-            return .transient("the portal answered \(status)", retryAfterSeconds: retryAfter)
+            return .transient("the portal answered \(status)", retryAfterSeconds: retryAfter,
+                              cause: TransientCause(RetryCause.ofTransient(status: status)))
         default:
             return .refused(status: status, response.bodyText)
         }
@@ -82,7 +105,7 @@ enum TusFailure: Error, Sendable, Equatable {
         case .cancelled: return .cancelled
         case .tls: return .tls(error.message)
         case .local: return .localRead(error.message)
-        case .network, .timeout: return .transient(error.message, retryAfterSeconds: nil)
+        case .network, .timeout: return .transient(error.message, retryAfterSeconds: nil, cause: TransientCause(error.retryCause))
         case .refusedOrigin: return .untrustedLocation("refused to contact \(error.message)")
         }
     }

@@ -26,8 +26,8 @@ protocol UploadObserver: AnyObject {
     func resuming(url: String, from offset: Int64)
     /// Bytes of the whole file sent or confirmed so far, as the transfer runs.
     func progress(_ bytes: Int64)
-    /// Waiting before trying again.
-    func retrying(inSeconds seconds: Double, attempt: Int, reason: String)
+    /// Waiting before trying again; `cause` is the failure's, for the metrics.
+    func retrying(inSeconds seconds: Double, attempt: Int, cause: RetryCause, reason: String)
     /// A stray or stale upload was abandoned.
     func abandoned(url: String)
     /// Chunks were made smaller: the portal refuses (or drops) requests of the failed size.
@@ -46,11 +46,10 @@ struct UploadResult: Sendable {
 final class UploadSession {
     private let client: TusClient
     private let job: UploadJob
-    private let retry: RetryPolicy
     private let stop: StopSignal
     private weak var observer: (any UploadObserver)?
     private let hasher = FileHasher(bufferSize: 256 * 1024)
-    private var random = SystemRandomNumberGenerator()
+    private var backoff: Backoff
 
     /// What the portal said to OPTIONS lately; nil = always ask.
     private let capabilities: TusCapabilitiesCache?
@@ -60,13 +59,13 @@ final class UploadSession {
         self.capabilities = capabilities
         self.client = client
         self.job = job
-        self.retry = retry
         self.stop = stop
         self.observer = observer
+        backoff = Backoff(policy: retry, stop: stop)
     }
 
     func run() throws(TusFailure) -> UploadResult {
-        var machine = UploadStateMachine(length: job.length, chunkSize: job.chunkSize, retry: retry,
+        var machine = UploadStateMachine(length: job.length, chunkSize: job.chunkSize, retry: backoff.policy,
                                          requestLimit: job.requestLimit)
         var bytesSent: Int64 = 0
         var resumedFrom: Int64? = nil
@@ -89,9 +88,10 @@ final class UploadSession {
                 observer?.requestLimitLearned(limit, failedSize: lastSentLength)
             }
             if case let .failed(failure) = event {
+                backoff.remember(failure)
                 switch next {
                 case .probe, .create:
-                    observer?.retrying(inSeconds: 0, attempt: machine.attemptsWithoutProgress, reason: failure.summary)
+                    backoff.retryingNow(after: failure, attempt: machine.attemptsWithoutProgress, observer: observer)
                 default:
                     break
                 }
@@ -164,10 +164,7 @@ final class UploadSession {
                 event = .sent(newOffset: appended.offset)
 
             case let .backoff(attempt, retryAfter, reason):
-                let seconds = retry.delaySeconds(attempt: attempt, retryAfterSeconds: retryAfter,
-                                                 random: Double.random(in: 0..<1, using: &random))
-                observer?.retrying(inSeconds: seconds, attempt: attempt, reason: reason)
-                if !stop.sleep(seconds: seconds) { throw .cancelled }
+                try backoff.wait(attempt: attempt, retryAfterSeconds: retryAfter, reason: reason, observer: observer)
                 event = .waited
 
             case let .terminate(url):

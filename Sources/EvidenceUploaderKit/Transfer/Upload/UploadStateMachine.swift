@@ -57,12 +57,14 @@ struct UploadStateMachine: Sendable {
     var chunkSize: Int64
     /// Set (and lowered) when a chunk is refused as too large or keeps failing at one offset.
     private(set) var requestLimit: RequestLimit?
-    let retry: RetryPolicy
+    var retry: RetryPolicy { streak.policy }
     private(set) var capabilities: TusCapabilities? = nil
     private(set) var uploadURL: String? = nil
     /// The last offset the server confirmed.
     private(set) var confirmedOffset: Int64 = 0
-    private(set) var attemptsWithoutProgress = 0
+    /// Failures in a row without progress, and when the policy gives up.
+    private var streak: FailureStreak
+    var attemptsWithoutProgress: Int { streak.count }
     private var phase: Phase = .idle
     private var afterWait: Action? = nil
     private var abandonedURL: String? = nil
@@ -74,7 +76,7 @@ struct UploadStateMachine: Sendable {
         self.length = length
         self.requestLimit = requestLimit
         self.chunkSize = requestLimit.map { min(chunkSize, max($0.bytes, Self.smallestChunk)) } ?? chunkSize
-        self.retry = retry
+        streak = FailureStreak(policy: retry)
     }
 
     mutating func handle(_ event: Event) -> Action {
@@ -107,7 +109,7 @@ struct UploadStateMachine: Sendable {
             if offset > length { return abandon(url) }
             if offset > confirmedOffset {
                 // The portal kept bytes from a request that failed part-way: that is progress.
-                attemptsWithoutProgress = 0
+                streak.reset()
             }
             confirmedOffset = offset
             return nextChunk(url: url)
@@ -123,7 +125,7 @@ struct UploadStateMachine: Sendable {
                 return failure(.protocolViolation("PATCH answered offset \(newOffset) after \(sent.size) bytes sent at \(sent.offset)"))
             }
             confirmedOffset = newOffset
-            attemptsWithoutProgress = 0
+            streak.reset()
             return nextChunk(url: url)
 
         case .waited:
@@ -156,7 +158,7 @@ struct UploadStateMachine: Sendable {
         requestLimit = RequestLimit(bytes: min(smaller, requestLimit?.bytes ?? smaller), reason: reason)
         lastSend?.failures = 0
         // A new way of sending, not another try of the old one.
-        attemptsWithoutProgress = 0
+        streak.reset()
         return true
     }
 
@@ -202,17 +204,14 @@ struct UploadStateMachine: Sendable {
             break
         }
 
-        attemptsWithoutProgress += 1
-        if retry.shouldGiveUp(afterAttempts: attemptsWithoutProgress) {
-            return enter(.failed(failure))
-        }
+        guard streak.allowsAnother() else { return enter(.failed(failure)) }
         let retryAction: Action
         switch (failure, phaseNow) {
         case (.uploadGone, _):
             uploadURL = nil
             confirmedOffset = 0
             // The first time, start a new upload at once; if new uploads keep vanishing, back off.
-            if attemptsWithoutProgress <= 1 { return enter(.create) }
+            if streak.count <= 1 { return enter(.create) }
             retryAction = .create
         case (.offsetConflict, _):
             // The server's offset moved on without us (or back): ask it, no waiting.
@@ -221,11 +220,9 @@ struct UploadStateMachine: Sendable {
         case (_, .creating): retryAction = .create
         default: retryAction = uploadURL.map { .probe(url: $0) } ?? .create
         }
-        var retryAfter: Int? = nil
-        if case let .transient(_, seconds) = failure { retryAfter = seconds }
         afterWait = retryAction
         phase = .waiting
-        return .backoff(attempt: attemptsWithoutProgress, retryAfterSeconds: retryAfter, reason: failure.summary)
+        return .backoff(attempt: streak.count, retryAfterSeconds: failure.retryAfterSeconds, reason: failure.summary)
     }
 
     private mutating func enter(_ action: Action) -> Action {
