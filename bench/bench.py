@@ -442,8 +442,11 @@ def machine() -> dict:
 
 def small_files_row(args, work: str, reps: int) -> dict:
     """N files of 100 kB through a proxy adding a delay each way: evidence-uploader run --once
-    (its defaults: 2 parallel uploads) against tuspy sending them one after another; both through
-    the same proxy to the same kind of portal, alternating which goes first."""
+    (its defaults: 2 parallel uploads plus the small-file lane) against tuspy sending them one
+    after another; both through the same proxy to the same kind of portal, alternating which goes
+    first. The proxy counts the round trips each made. Then one more evidence-uploader run of the
+    same files straight to the portal under `strace -f -c`: its syscalls, and its sync calls, per
+    file."""
     n = args.small_files
     src = os.path.join(work, "small-src")
     shutil.rmtree(src, ignore_errors=True)
@@ -455,33 +458,43 @@ def small_files_row(args, work: str, reps: int) -> dict:
         with open(path, "wb") as f:
             f.write(samples_mod.pdf_bytes(f"record {i}") + os.urandom(100_000 - 700))
         paths.append(path)
+
+    def eu_run(url: str, wrap: list[str] | None = None) -> Result:
+        up = Uploader(args.bin, work, "small", url)
+        up.prepare(paths[0])
+        drop_dir = os.path.join(up.dir, "drop", UNIT, CANDIDATE)
+        for p in paths[1:]:
+            shutil.copy(p, drop_dir)
+        shutil.copy(os.path.join(drop_dir, os.path.basename(paths[0])), paths[0])
+        with open(up.config) as f:
+            text = f.read().replace("parallel_uploads = 1\n", "")
+        with open(up.config, "w") as f:
+            f.write(text)
+        with open(up.log, "ab") as lf:
+            r = measure((wrap or []) + [args.bin, "run", "--once", "--config", up.config], stderr=lf)
+        if r.rc != 0:
+            raise SystemExit(f"bench: small files: evidence-uploader failed (rc {r.rc}); see {up.log}")
+        return r
+
     walls = {"eu": [], "tuspy": []}
+    trips = {"eu": [], "tuspy": []}
+    conns = {"eu": [], "tuspy": []}
     for rep in range(reps):
         for step in (["eu", "tuspy"] if rep % 2 == 0 else ["tuspy", "eu"]):
             portal_port, proxy_port = free_port(), free_port()
             portal = Portal(os.path.join(work, "portal-small"), "127.0.0.1", portal_port)
+            stats_path = os.path.join(work, "proxy-stats.json")
+            if os.path.exists(stats_path):
+                os.remove(stats_path)
             proxy = subprocess.Popen([PY, os.path.join(BENCH, "delay_proxy.py"), "--delay-ms", str(args.small_delay_ms),
-                                      "--map", f"127.0.0.1:{proxy_port}=127.0.0.1:{portal_port}"],
+                                      "--map", f"127.0.0.1:{proxy_port}=127.0.0.1:{portal_port}", "--stats", stats_path],
                                      stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, start_new_session=True)
             try:
                 if proxy.stdout.readline().strip() != b"ready":
                     raise SystemExit("bench: the delay proxy did not start")
                 url = f"http://127.0.0.1:{proxy_port}/files/"
                 if step == "eu":
-                    up = Uploader(args.bin, work, "small", url)
-                    up.prepare(paths[0])
-                    drop_dir = os.path.join(up.dir, "drop", UNIT, CANDIDATE)
-                    for p in paths[1:]:
-                        shutil.copy(p, drop_dir)
-                    shutil.copy(os.path.join(drop_dir, os.path.basename(paths[0])), paths[0])
-                    with open(up.config) as f:
-                        text = f.read().replace("parallel_uploads = 1\n", "")
-                    with open(up.config, "w") as f:
-                        f.write(text)
-                    with open(up.log, "ab") as lf:
-                        r = measure([args.bin, "run", "--once", "--config", up.config], stderr=lf)
-                    if r.rc != 0:
-                        raise SystemExit(f"bench: small files: evidence-uploader failed (rc {r.rc}); see {up.log}")
+                    r = eu_run(url)
                 else:
                     r = measure([PY, os.path.join(BENCH, "tus_upload_many.py"), url] + paths)
                     if r.rc != 0:
@@ -493,15 +506,59 @@ def small_files_row(args, work: str, reps: int) -> dict:
                 proxy.terminate()
                 proxy.wait()
                 portal.stop()
-            log(f"small files {step} {n} x 100 kB, {args.small_delay_ms:.0f} ms each way: wall {r.wall:.2f}s cpu {r.cpu:.2f}s")
+            with open(stats_path) as f:
+                stats = json.load(f)
+            trips[step].append(stats["round_trips"] / n)
+            conns[step].append(stats["connections"])
+            log(f"small files {step} {n} x 100 kB, {args.small_delay_ms:.0f} ms each way: wall {r.wall:.2f}s cpu {r.cpu:.2f}s, "
+                f"{stats['round_trips'] / n:.2f} round trips per file on {stats['connections']} connections")
             walls[step].append(r.wall)
+
+    # Syscalls per file, straight to the portal (no proxy), under strace -f -c.
+    calls = None
+    if shutil.which("strace"):
+        portal = Portal(os.path.join(work, "portal-small"), "127.0.0.1", free_port())
+        counts = os.path.join(work, "strace-small.txt")
+        try:
+            eu_run(portal.url, ["strace", "-f", "-c", "-o", counts])
+        finally:
+            portal.stop()
+        calls = {}
+        with open(counts) as f:
+            for line in f:
+                parts = line.split()
+                if len(parts) >= 5 and parts[-1].isidentifier() and parts[3].isdigit():
+                    calls[parts[-1]] = int(parts[3])
+                elif len(parts) >= 4 and parts[-1] == "total":
+                    calls["total"] = int(parts[3])
+        log(f"small files under strace: {calls}")
+    else:
+        log("strace missing: no syscall counts (apt-get install strace)")
+
     eu, tp = med(walls["eu"]), med(walls["tuspy"])
-    row = {"files": n, "delay_ms": args.small_delay_ms, "eu_wall": eu, "tuspy_wall": tp, "ratio": tp / eu}
-    log(f"small files: evidence-uploader {eu:.2f}s, tuspy sequential {tp:.2f}s: {tp / eu:.2f}x")
+    row = {"files": n, "delay_ms": args.small_delay_ms, "eu_wall": eu, "tuspy_wall": tp, "ratio": tp / eu,
+           "eu_round_trips_per_file": med(trips["eu"]), "tuspy_round_trips_per_file": med(trips["tuspy"]),
+           "eu_connections": med(conns["eu"]), "tuspy_connections": med(conns["tuspy"]), "strace_counts": calls}
+    lines = [f"| {n} x 100 kB, {args.small_delay_ms:.0f} ms each way, default config (wall, s; ref = tuspy sequential) "
+             f"| {eu:.2f} | {tp:.2f} | **{tp / eu:.2f}x** | ≥ 5x | {'pass' if tp / eu >= 5 else 'FAIL'} |",
+             f"| round trips per small file, counted at the proxy (ref = tuspy) | {med(trips['eu']):.2f} "
+             f"| {med(trips['tuspy']):.2f} | — | ≤ 1.5 | {'pass' if med(trips['eu']) <= 1.5 else 'FAIL'} |"]
+    if calls is not None:
+        syncs = sum(calls.get(k, 0) for k in ("fsync", "fdatasync", "sync_file_range", "syncfs", "sync", "msync"))
+        row["sync_calls_per_file"] = syncs / n
+        row["syscalls_per_file"] = calls.get("total", 0) / n
+        lines += [f"| sync calls per small file over {n} (fsync {calls.get('fsync', 0)}, fdatasync {calls.get('fdatasync', 0)}) "
+                  f"| {syncs / n:.2f} | — | — | ≤ 2 | {'pass' if syncs / n <= 2 else 'FAIL'} |",
+                  f"| syscalls per small file (strace -f -c; info) | {calls.get('total', 0) / n:.0f} | — | — | info | — |"]
+    log("small files: " + json.dumps(row))
     os.makedirs(args.out, exist_ok=True)
     with open(os.path.join(args.out, "small-files.md"), "w") as f:
-        f.write(f"| {n} x 100 kB, {args.small_delay_ms:.0f} ms each way, default config | evidence-uploader {eu:.2f} s "
-                f"| tuspy sequential {tp:.2f} s | **{tp / eu:.2f}x** (median of {reps}) |\n")
+        f.write(f"median of {reps}; " + time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()) + "\n\n"
+                "| metric | evidence-uploader | reference | ratio | target | pass/fail |\n|---|---|---|---|---|---|\n"
+                + "\n".join(lines) + "\n")
+    with open(os.path.join(args.out, "small-files.json"), "w") as f:
+        json.dump(row, f, indent=2)
+    print("\n".join(lines))
     return row
 
 def main() -> int:

@@ -7,20 +7,41 @@ Every chunk read from one side is written to the other side DELAY ms after it wa
 so a request/response round trip through the proxy costs 2 x DELAY more. The queue in
 each direction is bounded (--max-buffer bytes), so TCP back-pressure still reaches the
 sender: the proxy adds latency, not a big buffer. Prints "ready" once listening.
+
+With --stats FILE it counts, and writes as JSON to FILE when it stops: the connections it
+carried and the round trips on them (a round trip = the server starting to answer after the
+client sent something: a request and its response, however many packets each takes).
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
 
 CHUNK = 256 * 1024
 
+STATS = {"connections": 0, "round_trips": 0, "client_bytes": 0, "server_bytes": 0}
+
+
+class Turns:
+    """Who spoke last on one connection: each time the server speaks after the client, one
+    round trip."""
+
+    def __init__(self) -> None:
+        self.last = None
+
+    def saw(self, side: str, n: int) -> None:
+        STATS[side + "_bytes"] += n
+        if side == "server" and self.last == "client":
+            STATS["round_trips"] += 1
+        self.last = side
+
 
 async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
-               delay: float, max_buffer: int) -> None:
+               delay: float, max_buffer: int, turns: Turns, side: str) -> None:
     loop = asyncio.get_running_loop()
     queue: asyncio.Queue = asyncio.Queue()
     room = asyncio.Semaphore(max(1, max_buffer // CHUNK))
@@ -30,6 +51,8 @@ async def pump(reader: asyncio.StreamReader, writer: asyncio.StreamWriter,
             while True:
                 await room.acquire()
                 data = await reader.read(CHUNK)
+                if data:
+                    turns.saw(side, len(data))
                 queue.put_nowait((loop.time() + delay, data))
                 if not data:
                     return
@@ -64,9 +87,11 @@ async def handle(client_r, client_w, target, delay, max_buffer) -> None:
         sys.stderr.write(f"delay_proxy: cannot reach {target}: {e}\n")
         client_w.close()
         return
+    STATS["connections"] += 1
+    turns = Turns()
     try:
-        await asyncio.gather(pump(client_r, server_w, delay, max_buffer),
-                             pump(server_r, client_w, delay, max_buffer))
+        await asyncio.gather(pump(client_r, server_w, delay, max_buffer, turns, "client"),
+                             pump(server_r, client_w, delay, max_buffer, turns, "server"))
     finally:
         for w in (client_w, server_w):
             try:
@@ -86,6 +111,7 @@ async def main() -> None:
     ap.add_argument("--max-buffer", type=int, default=4 * 1024 * 1024,
                     help="bytes in flight inside the proxy per direction")
     ap.add_argument("--map", action="append", required=True, help="LISTEN_HOST:PORT=TARGET_HOST:PORT")
+    ap.add_argument("--stats", help="write the connection and round-trip counts here (JSON) on exit")
     args = ap.parse_args()
     delay = args.delay_ms / 1000.0
     servers = []
@@ -103,6 +129,9 @@ async def main() -> None:
     await stop.wait()
     for s in servers:
         s.close()
+    if args.stats:
+        with open(args.stats, "w") as f:
+            json.dump(STATS, f)
 
 
 if __name__ == "__main__":
