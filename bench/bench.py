@@ -10,7 +10,11 @@ In one run, interleaved, each measurement repeated --reps times (median reported
      plus `openssl dgst -sha256` (CPU summed). Client CPU and peak RSS from wait4() rusage.
   B. peak RSS of evidence-uploader uploading a 2.5 GB (real, not sparse) file.
   C. a 100 Mbit/s tbf link (veth between two network namespaces) with 40 ms added round-trip
-     latency (bench/delay_proxy.py, 20 ms each way): evidence-uploader vs `curl -T` to nginx.
+     latency (bench/delay_proxy.py, 20 ms each way): evidence-uploader vs `curl -T` to nginx, and
+     two files at once against that link's capacity.
+  D. S3: the 1 GiB file to SeaweedFS, evidence-uploader vs `aws s3 cp` (awscli from PyPI).
+  E. many small files through a delaying proxy vs tuspy: wall, round trips and sync calls per file
+     (bench.py --only-small runs only this one).
 
 Prints one table and writes bench-results/latest.md and bench-results/latest.json.
 --quick uses small files (64 MiB / 256 MB / 100 MiB) for a smoke check; its ratios are noisy.
@@ -21,6 +25,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.machinery
+import importlib.util
 import json
 import os
 import platform
@@ -240,6 +245,7 @@ class Uploader:
         self.url = url
         self.config = os.path.join(self.dir, "config.toml")
         self.log = os.path.join(self.dir, "uploader.log")
+        self.extra_portal = ""  # more [portal] keys (the S3 row)
 
     def prepare(self, src: str) -> str:
         """Fresh folders; move the test file into drop/<unit>/<candidate>/. Returns its path."""
@@ -255,7 +261,7 @@ number = "12345"
 
 [portal]
 url = "{self.url}"
-
+{self.extra_portal}
 [folders]
 drop = "{self.dir}/drop"
 uploaded = "{self.dir}/uploaded"
@@ -285,15 +291,24 @@ parallel_uploads = 1
                 return
         raise SystemExit(f"bench: lost {name} after an evidence-uploader run (see {self.log})")
 
-    def upload(self, src: str, ns: str | None = None) -> Result:
-        self.prepare(src)
+    def upload(self, src: str, ns: str | None = None, also: tuple[str, ...] = ()) -> Result:
+        """Uploads src (and the files in `also`, all at once: parallel_uploads = their number)."""
+        dst = self.prepare(src)
+        for extra in also:
+            os.rename(extra, os.path.join(os.path.dirname(dst), os.path.basename(extra)))
+        if also:
+            with open(self.config) as f:
+                text = f.read().replace("parallel_uploads = 1\n", f"parallel_uploads = {1 + len(also)}\n")
+            with open(self.config, "w") as f:
+                f.write(text)
         try:
             with open(self.log, "ab") as lf:
                 r = measure([self.binary, "run", "--once", "--config", self.config], ns, stderr=lf)
-            r.delivered = os.path.exists(os.path.join(self.dir, "uploaded", UNIT, CANDIDATE,
-                                                      os.path.basename(src)))
+            r.delivered = all(os.path.exists(os.path.join(self.dir, "uploaded", UNIT, CANDIDATE, os.path.basename(f)))
+                              for f in (src, *also))
         finally:
-            self.restore(src)
+            for f in (src, *also):
+                self.restore(f)
         if r.rc != 0 or not r.delivered:
             raise SystemExit(f"bench: evidence-uploader failed (rc {r.rc}); see {self.log}")
         return r
@@ -561,6 +576,91 @@ def small_files_row(args, work: str, reps: int) -> dict:
     print("\n".join(lines))
     return row
 
+# --------------------------------------------------------------------------- S3
+
+S3_KEY_ID, S3_SECRET, S3_BUCKET = "benchkey", "bench-secret-not-for-production", "evidence"
+
+
+def awscli_binary(work: str) -> str | None:
+    """awscli from PyPI in its own venv under --work (its defaults are the reference)."""
+    venv = os.path.join(work, "awscli-venv")
+    aws = os.path.join(venv, "bin", "aws")
+    if not os.access(aws, os.X_OK):
+        log("installing awscli from PyPI into " + venv)
+        if subprocess.call([sys.executable, "-m", "venv", venv]) != 0 or \
+                subprocess.call([os.path.join(venv, "bin", "pip"), "install", "-q", "awscli"]) != 0:
+            return None
+    return aws
+
+
+def s3_row(args, work: str, reps: int, path: str) -> dict | None:
+    """The same file to SeaweedFS (scripts/s3-server): evidence-uploader (protocol = "s3", its
+    default part size, one part at a time) against `aws s3 cp` with awscli's defaults (8 MiB parts,
+    10 at once), fresh store each time, alternating which goes first."""
+    loader = importlib.machinery.SourceFileLoader("s3_server", os.path.join(ROOT, "scripts", "s3-server"))
+    s3mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
+    loader.exec_module(s3mod)
+    try:
+        s3mod.weed_binary()
+    except FileNotFoundError as e:
+        log(f"S3 row SKIPPED: {e}")
+        return {"skipped": str(e)}
+    aws = awscli_binary(work)
+    if aws is None:
+        log("S3 row SKIPPED: awscli could not be installed")
+        return {"skipped": "awscli could not be installed from PyPI"}
+    size = os.path.getsize(path)
+    samples_: dict[str, list] = {"eu": [], "aws": []}
+    for rep in range(reps):
+        for step in (["eu", "aws"] if rep % 2 == 0 else ["aws", "eu"]):
+            store = os.path.join(work, "s3-store")
+            shutil.rmtree(store, ignore_errors=True)
+            server = s3mod.start(store, S3_KEY_ID, S3_SECRET, [S3_BUCKET])
+            try:
+                if step == "eu":
+                    up = Uploader(args.bin, work, "s3", server.endpoint)
+                    secret_file = os.path.join(work, "s3-secret")
+                    with open(secret_file, "w") as f:
+                        f.write(S3_SECRET + "\n")
+                    os.chmod(secret_file, 0o600)
+                    up.extra_portal = (f'protocol = "s3"\nbucket = "{S3_BUCKET}"\nregion = "us-east-1"\n'
+                                       f'access_key_id = "{S3_KEY_ID}"\nsecret_file = "{secret_file}"\n')
+                    r = up.upload(path)
+                else:
+                    env = {**os.environ, "AWS_ACCESS_KEY_ID": S3_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_SECRET,
+                           "AWS_DEFAULT_REGION": "us-east-1"}
+                    with open(os.path.join(work, "awscli.log"), "ab") as lf:
+                        t = tempfile.mkstemp(prefix="bench-time-")[1]
+                        t0 = time.monotonic()
+                        rc = subprocess.call([TIME, "-o", t, "-f", "%e %U %S %M %x", aws, "s3", "cp", "--only-show-errors",
+                                              "--endpoint-url", server.endpoint, path, f"s3://{S3_BUCKET}/bench/{os.path.basename(path)}"],
+                                             env=env, stdout=lf, stderr=lf)
+                        wall = time.monotonic() - t0
+                        with open(t) as f:
+                            _, user, sys_, rss, code = f.read().strip().splitlines()[-1].split()
+                        os.remove(t)
+                    r = Result(wall=wall, cpu=float(user) + float(sys_), maxrss_kib=int(rss), rc=rc)
+                    if rc != 0:
+                        raise SystemExit(f"bench: aws s3 cp failed (rc {rc}); see {work}/awscli.log")
+                stored = s3_object_sizes(server.endpoint)
+                if stored != [size]:
+                    raise SystemExit(f"bench: S3 {step}: the store holds {stored}, expected [{size}]")
+            finally:
+                server.stop()
+                shutil.rmtree(store, ignore_errors=True)
+            log(f"s3 {step} {size / MiB:.0f} MiB: wall {r.wall:.2f}s cpu {r.cpu:.2f}s rss {r.maxrss_kib / 1024:.1f} MiB")
+            samples_[step].append(r)
+    return samples_
+
+
+def s3_object_sizes(endpoint: str) -> list[int]:
+    """The sizes of the objects in the bench bucket (a signed ListObjectsV2 with curl)."""
+    out = subprocess.run(["curl", "-s", "--aws-sigv4", "aws:amz:us-east-1:s3", "--user", f"{S3_KEY_ID}:{S3_SECRET}",
+                          "-H", "x-amz-content-sha256: UNSIGNED-PAYLOAD", f"{endpoint}/{S3_BUCKET}/?list-type=2"],
+                         capture_output=True, text=True, timeout=60).stdout
+    return [int(x) for x in re.findall(r"<Size>(\d+)</Size>", out)]
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=3, help="repetitions of every measurement (median)")
@@ -572,6 +672,7 @@ def main() -> int:
     ap.add_argument("--no-big", action="store_true", help="skip the 2.5 GB peak-RSS measurement")
     ap.add_argument("--rate", default="100mbit")
     ap.add_argument("--delay-ms", type=float, default=20.0, help="added one-way delay (each direction)")
+    ap.add_argument("--no-s3", action="store_true", help="skip the S3 row (SeaweedFS, awscli)")
     ap.add_argument("--no-local", action="store_true",
                     help="skip the local 1 GiB comparison (wall, CPU, RSS against tuspy and the floor)")
     ap.add_argument("--eu-chunk-size", default="8MiB",
@@ -604,6 +705,7 @@ def main() -> int:
     f_main = os.path.join(files_dir, f"main-{main_size}.mp4")
     f_big = os.path.join(files_dir, f"big-{big_size}.mp4")
     f_link = os.path.join(files_dir, f"link-{link_size}.mp4")
+    f_link2 = os.path.join(files_dir, f"link2-{link_size}.mp4")
     write_video(f_main, main_size)
     if not args.no_big:
         write_video(f_big, big_size)
@@ -611,6 +713,7 @@ def main() -> int:
     link_skip = "skipped (--no-link)" if args.no_link else link_probe()
     if link_skip is None:
         write_video(f_link, link_size)
+        write_video(f_link2, link_size)
     else:
         log(f"capped-link measurement SKIPPED: {link_skip}")
 
@@ -618,8 +721,9 @@ def main() -> int:
     log(f"machine: {mach}")
     nginx = Nginx(work, f"127.0.0.1:{free_port()}")
     link = None
-    samples: dict[str, list] = {k: [] for k in ("eu", "tuspy", "floor", "eu_big", "eu_link", "curl_link")}
-    link_bytes: dict[str, list] = {"eu_link": [], "curl_link": []}
+    samples: dict[str, list] = {k: [] for k in ("eu", "tuspy", "floor", "eu_big", "eu_link", "curl_link", "eu_link2")}
+    s3 = None
+    link_bytes: dict[str, list] = {"eu_link": [], "curl_link": [], "eu_link2": []}
     try:
         if link_skip is None:
             try:
@@ -659,15 +763,17 @@ def main() -> int:
                         f"rss {r.maxrss_kib / 1024:.1f} MiB")
                 samples[step].append(r)
             if link is not None:
-                order = ["eu_link", "curl_link"] if rep % 2 == 0 else ["curl_link", "eu_link"]
+                order = ["eu_link", "curl_link", "eu_link2"] if rep % 2 == 0 else ["eu_link2", "curl_link", "eu_link"]
                 for step in order:
                     before = link.tx_bytes()
-                    if step == "eu_link":
+                    if step in ("eu_link", "eu_link2"):
+                        # eu_link2: two files of the same size at once, on the same link.
+                        also = (f_link2,) if step == "eu_link2" else ()
                         portal = Portal(os.path.join(work, "portal-ns"), ADDR_S, NS_PORTAL_PORT, NS_SERVER)
                         try:
-                            r = Uploader(args.bin, work, "link", link.portal_url).upload(f_link, NS_CLIENT)
+                            r = Uploader(args.bin, work, "link", link.portal_url).upload(f_link, NS_CLIENT, also=also)
                             sizes = portal.stored_sizes()
-                            if sizes != [link_size]:
+                            if sizes != [link_size] * (1 + len(also)):
                                 raise SystemExit(f"bench: link: the portal stored {sizes}")
                         finally:
                             portal.stop()
@@ -675,8 +781,9 @@ def main() -> int:
                         r = curl_put(f_link, link.nginx, link.nginx_url, NS_CLIENT)
                     r.tx = link.tx_bytes() - before
                     link_bytes[step].append(r.tx)
-                    log(f"{step} {link_size / MiB:.0f} MiB: wall {r.wall:.2f}s "
-                        f"{link_size * 8 / r.wall / 1e6:.1f} Mbit/s (veth sent {r.tx:,} B)")
+                    files = 2 if step == "eu_link2" else 1
+                    log(f"{step} {files} x {link_size / MiB:.0f} MiB: wall {r.wall:.2f}s "
+                        f"{files * link_size * 8 / r.wall / 1e6:.1f} Mbit/s (veth sent {r.tx:,} B)")
                     samples[step].append(r)
             if not args.no_big:
                 portal = Portal(os.path.join(work, "portal-host"), "127.0.0.1", free_port())
@@ -689,12 +796,13 @@ def main() -> int:
                     portal.stop()
                 log(f"eu {big_size / 1e9:.2f} GB: wall {r.wall:.2f}s cpu {r.cpu:.2f}s rss {r.maxrss_kib / 1024:.1f} MiB")
                 samples["eu_big"].append(r)
+        s3 = None if args.no_s3 else s3_row(args, work, args.reps, f_main)
     finally:
         nginx.stop()
         if link:
             link.close()
         if not args.keep_files:
-            for f in (f_big, f_link):
+            for f in (f_big, f_link, f_link2):
                 if os.path.exists(f):
                     os.remove(f)
             if not args.quick and os.path.exists(f_main):
@@ -743,10 +851,24 @@ def main() -> int:
         eu_tp = med([link_size * 8 / r.wall / 1e6 for r in samples["eu_link"]])
         cu_tp = med([link_size * 8 / r.wall / 1e6 for r in samples["curl_link"]])
         row(f"throughput, {link_size / MiB:.0f} MiB over {link_desc} (Mbit/s; ref = curl -T)",
-            eu_tp, cu_tp, eu_tp / cu_tp, "≥ 0.95x", eu_tp / cu_tp >= 0.95, "{:.1f}")
+            eu_tp, cu_tp, eu_tp / cu_tp, "≥ 0.97x", eu_tp / cu_tp >= 0.97, "{:.1f}")
+        two = med([2 * link_size * 8 / r.wall / 1e6 for r in samples["eu_link2"]])
+        row(f"two {link_size / MiB:.0f} MiB files at once over the same link (Mbit/s; ref = curl -T of one: the link's capacity)",
+            two, cu_tp, two / cu_tp, "≥ 0.95x", two / cu_tp >= 0.95, "{:.1f}")
     else:
         rows.append({"metric": "throughput on the capped link", "skipped": link_skip,
-                     "cells": ["throughput on the capped link", f"SKIPPED: {link_skip}", "", "", "≥ 0.95x", "—"]})
+                     "cells": ["throughput on the capped link", f"SKIPPED: {link_skip}", "", "", "≥ 0.97x", "—"]})
+
+    if s3 and "eu" in s3:
+        eu_w, aws_w = med([r.wall for r in s3["eu"]]), med([r.wall for r in s3["aws"]])
+        row(f"S3: wall time, {main_size / MiB:.0f} MiB to SeaweedFS (s; ref = aws s3 cp, its defaults)",
+            eu_w, aws_w, aws_w / eu_w, "≥ 1.2x faster", aws_w / eu_w >= 1.2)
+        eu_c, aws_c = med([r.cpu for r in s3["eu"]]), med([r.cpu for r in s3["aws"]])
+        row("S3: client CPU s (ref = aws s3 cp)", eu_c, aws_c, eu_c / aws_c, "≤ 0.5x", eu_c / aws_c <= 0.5)
+    else:
+        why = "--no-s3" if s3 is None else s3["skipped"]
+        rows.append({"metric": "S3 to SeaweedFS vs aws s3 cp", "skipped": why,
+                     "cells": ["S3 to SeaweedFS vs aws s3 cp", f"skipped ({why})", "", "", "wall ≥ 1.2x, CPU ≤ 0.5x", "—"]})
 
     header = ["metric", "evidence-uploader", "reference", "ratio", "target", "pass/fail"]
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
