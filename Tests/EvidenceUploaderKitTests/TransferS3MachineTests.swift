@@ -17,6 +17,8 @@ struct TransferS3Scenario: Sendable, CustomStringConvertible {
     let name: String
     var length: Int64 = 12 << 20
     var retry = RetryPolicy()
+    /// `S3UploadSession` sets it: a new one-part file goes as one PutObject.
+    var singlePut = false
     let steps: [(S3MultipartMachine.Event, S3MultipartMachine.Action)]
     var description: String { name }
 }
@@ -130,11 +132,39 @@ private let scenarios: [TransferS3Scenario] = [
         (.failed(.transient("x", retryAfterSeconds: nil)), .failed(.transient("x", retryAfterSeconds: nil))),
     ]),
     TransferS3Scenario(name: "stopped", steps: fresh + [(.failed(.cancelled), .failed(.cancelled))]),
+    TransferS3Scenario(name: "single PUT: a one-part file is one PutObject", length: 2 << 20, singlePut: true, steps: [
+        (.start(resumeUploadID: nil), .put),
+        (.stored, .finished(uploadID: nil)),
+    ]),
+    TransferS3Scenario(name: "single PUT: a file of several parts is still multipart", singlePut: true, steps: fresh),
+    TransferS3Scenario(name: "single PUT: a journalled multipart upload is resumed as one", length: 2 << 20, singlePut: true, steps: [
+        (.start(resumeUploadID: id), .listParts(uploadID: id, marker: 0)),
+    ]),
+    TransferS3Scenario(name: "single PUT: BadDigest sends it again at once, three times, then backs off", length: 2 << 20, singlePut: true, steps: [
+        (.start(resumeUploadID: nil), .put),
+        (.failed(.checksumMismatch), .put), (.failed(.checksumMismatch), .put), (.failed(.checksumMismatch), .put),
+        (.failed(.checksumMismatch), .backoff(attempt: 1, retryAfterSeconds: nil, reason: TusFailure.checksumMismatch.summary)),
+        (.waited, .put),
+        (.stored, .finished(uploadID: nil)),
+    ]),
+    TransferS3Scenario(name: "single PUT: a busy store is waited for, then the PUT is sent again", length: 2 << 20, singlePut: true, steps: [
+        (.start(resumeUploadID: nil), .put),
+        (.failed(.transient("SlowDown", retryAfterSeconds: 2)), .backoff(attempt: 1, retryAfterSeconds: 2, reason: "SlowDown")),
+        (.waited, .put),
+    ]),
+    TransferS3Scenario(name: "single PUT: refused credentials stop it", length: 2 << 20, singlePut: true, steps: [
+        (.start(resumeUploadID: nil), .put),
+        (.failed(unauthorized), .failed(unauthorized)),
+    ]),
+    TransferS3Scenario(name: "single PUT: a stray PutObject answer is a protocol violation", singlePut: true, steps: fresh + [
+        (.stored, .backoff(attempt: 1, retryAfterSeconds: nil, reason: "the portal answered outside the tus protocol: PutObject answered while none was sent")),
+    ]),
 ]
 
 @Test(arguments: scenarios)
 func s3MachineScenario(_ scenario: TransferS3Scenario) {
-    var machine = S3MultipartMachine(plan: S3PartPlan(length: scenario.length, partSize: 5 << 20), retry: scenario.retry)
+    var machine = S3MultipartMachine(plan: S3PartPlan(length: scenario.length, partSize: 5 << 20), retry: scenario.retry,
+                                     singlePut: scenario.singlePut)
     for (index, (event, expected)) in scenario.steps.enumerated() {
         let action = machine.handle(event)
         #expect(action == expected, "step \(index): \(event)")
@@ -176,6 +206,10 @@ func s3PartPlan(_ c: TransferS3PlanCase) {
     #expect(S3UploadReference(reference.text) == reference)
     #expect(S3UploadReference("https://portal.example/files/1") == nil)
     #expect(S3UploadReference("s3://evidence/key") == nil)
+    // A single PutObject's reference (receipt only) is never taken for an upload to resume.
+    let object = S3ObjectReference(bucket: "evidence", key: "12345/8711-305/1234/a b.pdf")
+    #expect(object.text == "s3://evidence/12345/8711-305/1234/a%20b.pdf")
+    #expect(S3UploadReference(object.text) == nil)
 }
 
 @Test func s3LocationAddressing() {

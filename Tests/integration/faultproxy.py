@@ -26,7 +26,8 @@ so it can count, delay, reset, stall, refuse, verify and corrupt per request. Fa
 - ``checksum``: advertise the checksum extension (``Tus-Checksum-Algorithm: sha1,sha256``) on
   OPTIONS answers and verify each PATCH's ``Upload-Checksum`` here, answering 460 on a mismatch
   (and 400 for an unsupported algorithm) without forwarding
-- ``corrupt_every`` / ``corrupt_times``: flip one byte of every K-th PATCH body in transit
+- ``corrupt_every`` / ``corrupt_times`` (+ ``corrupt_method``, default PATCH; PUT for S3 parts):
+  flip one byte of every K-th such request body in transit
 """
 
 from __future__ import annotations
@@ -70,6 +71,7 @@ class Faults:
     checksum: bool = False
     corrupt_every: int = 0               # 0 = never
     corrupt_times: int | None = None
+    corrupt_method: str = "PATCH"
 
 
 @dataclasses.dataclass
@@ -344,7 +346,8 @@ class FaultProxy:
             stall_at = faults.stall_after_bytes
         refuse = (faults.fail_status is not None and method == faults.fail_method.upper()
                   and self._nth(method, faults.fail_every, "refused", faults.fail_times))
-        corrupt = is_patch and faults.corrupt_every and self._nth("PATCH", faults.corrupt_every, "corrupt", faults.corrupt_times)
+        corrupt = (method == faults.corrupt_method.upper() and faults.corrupt_every
+                   and self._nth(method, faults.corrupt_every, "corrupt", faults.corrupt_times))
         verify = is_patch and faults.checksum
         buffer_body = refuse or verify or corrupt
 

@@ -1,4 +1,4 @@
-/// The S3 multipart requests, one method each, over one reused connection signed with SigV4 by
+/// The S3 requests (multipart, and PutObject for a file of one part), one method each, over one reused connection signed with SigV4 by
 /// libcurl. It turns HTTP answers into typed results; deciding what to do next is
 /// `S3MultipartMachine`'s job.
 ///
@@ -32,10 +32,7 @@ final class S3Client {
             ("Content-Type", contentType.isEmpty ? "application/octet-stream" : contentType),
             ("x-amz-checksum-algorithm", "SHA256"),
         ]
-        for (name, value) in metadata {
-            // Header values must be one line of visible ASCII: anything else URI-encoded.
-            headers.append(("x-amz-meta-\(name)", S3Encoding.headerSafe(value)))
-        }
+        headers += Self.metadataHeaders(metadata)
         let response = try send(HTTPRequest(method: .post, url: location.url(key: key, query: [("uploads", "")]), headers: headers),
                                 "CreateMultipartUpload")
         guard response.status == 200 else { throw S3Failure.from(status: response.status, response: response, request: "CreateMultipartUpload", store: store) }
@@ -44,6 +41,29 @@ final class S3Client {
             throw TusFailure.protocolViolation("CreateMultipartUpload answered without a usable UploadId")
         }
         return id
+    }
+
+    /// PutObject: a file that fits in one part, in one request, with its metadata and checksum.
+    /// Sending it again after a crash writes the same object at the same key: nothing doubles.
+    func put(key: String, contentType: String, metadata: [(String, String)], range: HTTPRequest.FileRange,
+             sha256: [UInt8]) throws(TusFailure) {
+        let checksum = Base64.encode(sha256)
+        var headers: [(name: String, value: String)] = [
+            ("x-amz-content-sha256", sha256.hexString), ("x-amz-checksum-sha256", checksum),
+            ("Content-Type", contentType.isEmpty ? "application/octet-stream" : contentType),
+        ]
+        headers += Self.metadataHeaders(metadata)
+        let response = try send(HTTPRequest(method: .put, url: location.url(key: key), headers: headers, body: range), "PutObject")
+        guard response.status == 200 else { throw S3Failure.from(status: response.status, response: response, request: "PutObject", store: store) }
+        if let echoed = response[header: "x-amz-checksum-sha256"], echoed != checksum {
+            throw TusFailure.checksumMismatch
+        }
+    }
+
+    /// The object's metadata as `x-amz-meta-` headers: values must be one line of visible ASCII,
+    /// anything else is URI-encoded.
+    private static func metadataHeaders(_ metadata: [(String, String)]) -> [(name: String, value: String)] {
+        metadata.map { name, value in ("x-amz-meta-\(name)", S3Encoding.headerSafe(value)) }
     }
 
     /// UploadPart: streams `range` of the file; returns the part with the ETag the store gave.

@@ -77,6 +77,15 @@ enum S3Encoding {
     }
 }
 
+/// Where a file sent with one PutObject went, for the receipt: "s3://BUCKET/KEY". Never
+/// journalled (there is no upload to resume), so never parsed back.
+struct S3ObjectReference: Sendable, Equatable {
+    var bucket: String
+    var key: String
+
+    var text: String { "s3://\(S3Encoding.encode(bucket))/\(S3Encoding.encode(key, keepSlash: true))" }
+}
+
 /// What the journal keeps of an S3 upload, in its one string: "s3://BUCKET/KEY?uploadId=ID"
 /// (key and id URI-encoded). Read back on resume.
 struct S3UploadReference: Sendable, Equatable {

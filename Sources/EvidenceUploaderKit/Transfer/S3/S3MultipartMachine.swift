@@ -5,6 +5,8 @@ struct S3MultipartMachine: Sendable {
     enum Action: Sendable, Equatable {
         /// CreateMultipartUpload.
         case create
+        /// PutObject: the whole file (one part) in one request (`singlePut`).
+        case put
         /// ListParts, one page from `marker` (0 = the first page).
         case listParts(uploadID: String, marker: Int)
         /// Compare these parts the server holds with the file's bytes; answer `.checked`.
@@ -17,8 +19,8 @@ struct S3MultipartMachine: Sendable {
         case headObject
         /// Wait (backoff) before the action that follows the next `.waited` event.
         case backoff(attempt: Int, retryAfterSeconds: Int?, reason: String)
-        /// The object is complete.
-        case finished(uploadID: String)
+        /// The object is complete (no UploadId when it was one PutObject).
+        case finished(uploadID: String?)
         case failed(TusFailure)
     }
 
@@ -30,6 +32,8 @@ struct S3MultipartMachine: Sendable {
         /// The checked parts, from the first, that match the file (with the file's checksums).
         case checked([S3Part])
         case sent(S3Part)
+        /// PutObject answered: the object is stored.
+        case stored
         case completed
         /// HeadObject's answer: whether the object at the key is this file, whole.
         case headed(holdsFile: Bool)
@@ -38,7 +42,7 @@ struct S3MultipartMachine: Sendable {
     }
 
     private enum Phase: Sendable, Equatable {
-        case idle, creating, listing, checking, sending, completing, heading, waiting, done
+        case idle, creating, putting, listing, checking, sending, completing, heading, waiting, done
     }
 
     /// A part the server refuses as corrupted is sent again at once this many times in a row.
@@ -61,8 +65,14 @@ struct S3MultipartMachine: Sendable {
     /// The ListParts page being read.
     private var marker = 0
 
-    init(plan: S3PartPlan, retry: RetryPolicy) {
+    /// A new upload of a file that fits in one part is one PutObject instead of create, part and
+    /// complete (two round trips fewer; safe to repeat, unlike a multipart upload it leaves nothing
+    /// behind). A journalled multipart upload is still resumed as one.
+    let singlePut: Bool
+
+    init(plan: S3PartPlan, retry: RetryPolicy, singlePut: Bool = false) {
         self.plan = plan
+        self.singlePut = singlePut
         streak = FailureStreak(policy: retry)
     }
 
@@ -72,7 +82,7 @@ struct S3MultipartMachine: Sendable {
     mutating func handle(_ event: Event) -> Action {
         switch event {
         case let .start(resumeUploadID):
-            guard let id = resumeUploadID, !id.isEmpty else { return enter(.create) }
+            guard let id = resumeUploadID, !id.isEmpty else { return enter(singlePut && plan.count == 1 ? .put : .create) }
             uploadID = id
             listing = []
             return enter(.listParts(uploadID: id, marker: 0))
@@ -126,6 +136,11 @@ struct S3MultipartMachine: Sendable {
             streak.reset()
             digestFailures = 0
             return nextPart()
+
+        case .stored:
+            guard phase == .putting else { return failure(.protocolViolation("PutObject answered while none was sent")) }
+            streak.reset()
+            return enter(.finished(uploadID: nil))
 
         case .completed:
             guard let id = uploadID else { return enter(.create) }
@@ -182,10 +197,10 @@ struct S3MultipartMachine: Sendable {
             uploadID = nil
             confirmed = []
             return wait(then: .create, failure)
-        case .checksumMismatch where phaseNow == .sending:
+        case .checksumMismatch where phaseNow == .sending || phaseNow == .putting:
             // BadDigest: the bytes were damaged on the way. Send that part again, at once.
             digestFailures += 1
-            if digestFailures <= Self.digestRetries { return nextPart() }
+            if digestFailures <= Self.digestRetries { return phaseNow == .putting ? enter(.put) : nextPart() }
         case .offsetConflict:
             // The store's parts are not the ones we listed (InvalidPart): ask it again.
             if let id = uploadID {
@@ -209,6 +224,8 @@ struct S3MultipartMachine: Sendable {
             retryAction = uploadID.map { .complete(uploadID: $0, parts: confirmed) } ?? .create
         case .heading:
             retryAction = .headObject
+        case .putting:
+            retryAction = .put
         default:
             retryAction = .create
         }
@@ -231,6 +248,7 @@ struct S3MultipartMachine: Sendable {
     private mutating func enter(_ action: Action) -> Action {
         switch action {
         case .create: phase = .creating
+        case .put: phase = .putting
         case let .listParts(_, marker): phase = .listing; self.marker = marker
         case .check: phase = .checking; currentCheck = action
         case .send: phase = .sending

@@ -69,7 +69,7 @@ final class S3UploadSession {
 
     func run() throws(TusFailure) -> UploadResult {
         let plan = S3PartPlan(length: job.length, partSize: s3.partSize)
-        var machine = S3MultipartMachine(plan: plan, retry: backoff.policy)
+        var machine = S3MultipartMachine(plan: plan, retry: backoff.policy, singlePut: true)
         let metadata = job.metadata
         // A journalled upload in this bucket goes on at its own key; anything else starts anew.
         let resumed = job.resumeURL.flatMap(S3UploadReference.init).flatMap { $0.bucket == s3.location.bucket ? $0 : nil }
@@ -85,6 +85,7 @@ final class S3UploadSession {
         }
         defer { client.onProgress = nil }
         func reference(_ id: String) -> String { S3UploadReference(bucket: s3.location.bucket, key: key, uploadID: id).text }
+        let objectMetadata = ["sha256", "centre", "candidate", "unit", "filename", "notes"].compactMap { name in metadata[name].map { (name, $0) } }
         func advance(_ event: S3MultipartMachine.Event) -> S3MultipartMachine.Action {
             if case let .failed(failure) = event { backoff.remember(failure) }
             return machine.handle(event)
@@ -98,14 +99,27 @@ final class S3UploadSession {
             case .create:
                 let id: String
                 do {
-                    id = try client.create(key: key, contentType: metadata["filetype"] ?? "",
-                                           metadata: ["sha256", "centre", "candidate", "unit", "filename", "notes"]
-                                               .compactMap { name in metadata[name].map { (name, $0) } })
+                    id = try client.create(key: key, contentType: metadata["filetype"] ?? "", metadata: objectMetadata)
                 } catch { action = advance(.failed(error)); continue }
                 // Recorded before the first byte is sent, so a crash can resume this upload.
                 do { try observer?.uploadCreated(url: reference(id)) }
                 catch { throw TusFailure.notRecorded(error.description) }
                 event = .created(uploadID: id)
+
+            case .put:
+                // Nothing to journal first: sending it again after a crash rewrites the same object.
+                guard job.fileUnchanged() else { throw .fileChanged }
+                partBase = 0
+                let sha256: [UInt8]
+                do { sha256 = try hasher.digest(.sha256, fd: job.fd, offset: 0, length: job.length) }
+                catch { throw TusFailure.localRead(error.description) }
+                bytesSent += job.length
+                do {
+                    try client.put(key: key, contentType: metadata["filetype"] ?? "", metadata: objectMetadata,
+                                   range: HTTPRequest.FileRange(fd: job.fd, offset: 0, length: job.length), sha256: sha256)
+                } catch { action = advance(.failed(error)); continue }
+                guard job.fileUnchanged() else { throw .fileChanged }
+                event = .stored
 
             case let .listParts(id, marker):
                 do {
@@ -166,7 +180,8 @@ final class S3UploadSession {
 
             case let .finished(id):
                 let resumedFrom = machine.resumedParts > 0 ? plan.offset(of: machine.resumedParts + 1) : nil
-                return UploadResult(url: reference(id), bytesSent: bytesSent, resumedFrom: resumedFrom.map { min($0, job.length) })
+                let url = id.map(reference) ?? S3ObjectReference(bucket: s3.location.bucket, key: key).text
+                return UploadResult(url: url, bytesSent: bytesSent, resumedFrom: resumedFrom.map { min($0, job.length) })
 
             case let .failed(failure):
                 throw failure
