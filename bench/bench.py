@@ -593,7 +593,7 @@ def awscli_binary(work: str) -> str | None:
     return aws
 
 
-def s3_row(args, work: str, reps: int, path: str) -> dict | None:
+def s3_row(args, work: str, reps: int, path: str, big: str | None) -> dict | None:
     """The same file to SeaweedFS (scripts/s3-server): evidence-uploader (protocol = "s3", its
     default part size, one part at a time) against `aws s3 cp` with awscli's defaults (8 MiB parts,
     10 at once), fresh store each time, alternating which goes first."""
@@ -611,6 +611,12 @@ def s3_row(args, work: str, reps: int, path: str) -> dict | None:
         return {"skipped": "awscli could not be installed from PyPI"}
     size = os.path.getsize(path)
     samples_: dict[str, list] = {"eu": [], "aws": []}
+    secret_file = os.path.join(work, "s3-secret")
+    with open(secret_file, "w") as f:
+        f.write(S3_SECRET + "\n")
+    os.chmod(secret_file, 0o600)
+    eu_portal = (f'protocol = "s3"\nbucket = "{S3_BUCKET}"\nregion = "us-east-1"\n'
+                 f'access_key_id = "{S3_KEY_ID}"\nsecret_file = "{secret_file}"\n')
     for rep in range(reps):
         for step in (["eu", "aws"] if rep % 2 == 0 else ["aws", "eu"]):
             store = os.path.join(work, "s3-store")
@@ -619,12 +625,7 @@ def s3_row(args, work: str, reps: int, path: str) -> dict | None:
             try:
                 if step == "eu":
                     up = Uploader(args.bin, work, "s3", server.endpoint)
-                    secret_file = os.path.join(work, "s3-secret")
-                    with open(secret_file, "w") as f:
-                        f.write(S3_SECRET + "\n")
-                    os.chmod(secret_file, 0o600)
-                    up.extra_portal = (f'protocol = "s3"\nbucket = "{S3_BUCKET}"\nregion = "us-east-1"\n'
-                                       f'access_key_id = "{S3_KEY_ID}"\nsecret_file = "{secret_file}"\n')
+                    up.extra_portal = eu_portal
                     r = up.upload(path)
                 else:
                     env = {**os.environ, "AWS_ACCESS_KEY_ID": S3_KEY_ID, "AWS_SECRET_ACCESS_KEY": S3_SECRET,
@@ -650,6 +651,22 @@ def s3_row(args, work: str, reps: int, path: str) -> dict | None:
                 shutil.rmtree(store, ignore_errors=True)
             log(f"s3 {step} {size / MiB:.0f} MiB: wall {r.wall:.2f}s cpu {r.cpu:.2f}s rss {r.maxrss_kib / 1024:.1f} MiB")
             samples_[step].append(r)
+    if big is not None:
+        # Peak RSS of one large multipart upload (parts streamed from the descriptor).
+        store = os.path.join(work, "s3-store")
+        shutil.rmtree(store, ignore_errors=True)
+        server = s3mod.start(store, S3_KEY_ID, S3_SECRET, [S3_BUCKET])
+        try:
+            up = Uploader(args.bin, work, "s3", server.endpoint)
+            up.extra_portal = eu_portal
+            r = up.upload(big)
+            if s3_object_sizes(server.endpoint) != [os.path.getsize(big)]:
+                raise SystemExit("bench: S3 big: the store does not hold the whole file")
+        finally:
+            server.stop()
+            shutil.rmtree(store, ignore_errors=True)
+        log(f"s3 eu {os.path.getsize(big) / 1e9:.2f} GB: wall {r.wall:.2f}s cpu {r.cpu:.2f}s rss {r.maxrss_kib / 1024:.1f} MiB")
+        samples_["eu_big"] = [r]
     return samples_
 
 
@@ -796,7 +813,7 @@ def main() -> int:
                     portal.stop()
                 log(f"eu {big_size / 1e9:.2f} GB: wall {r.wall:.2f}s cpu {r.cpu:.2f}s rss {r.maxrss_kib / 1024:.1f} MiB")
                 samples["eu_big"].append(r)
-        s3 = None if args.no_s3 else s3_row(args, work, args.reps, f_main)
+        s3 = None if args.no_s3 else s3_row(args, work, args.reps, f_main, None if args.no_big else f_big)
     finally:
         nginx.stop()
         if link:
@@ -865,6 +882,9 @@ def main() -> int:
             eu_w, aws_w, aws_w / eu_w, "≥ 1.2x faster", aws_w / eu_w >= 1.2)
         eu_c, aws_c = med([r.cpu for r in s3["eu"]]), med([r.cpu for r in s3["aws"]])
         row("S3: client CPU s (ref = aws s3 cp)", eu_c, aws_c, eu_c / aws_c, "≤ 0.5x", eu_c / aws_c <= 0.5)
+        if s3.get("eu_big"):
+            rss = s3["eu_big"][0].maxrss_kib / 1024
+            row(f"S3: peak RSS, {big_size / 1e9:.2f} GB multipart upload (MiB)", rss, None, None, "≤ 48 MiB", rss <= 48, "{:.1f}")
     else:
         why = "--no-s3" if s3 is None else s3["skipped"]
         rows.append({"metric": "S3 to SeaweedFS vs aws s3 cp", "skipped": why,
