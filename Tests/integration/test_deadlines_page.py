@@ -10,6 +10,7 @@ import html.parser
 import http.server
 import json
 import os
+import re
 import shutil
 import subprocess
 import threading
@@ -218,3 +219,46 @@ def test_a_webhook_that_is_down_does_not_slow_uploads(binary, workdir, portal):
     finally:
         if d:
             d.stop()
+
+
+def tz_near_midnight(seconds_before: int) -> str:
+    """A POSIX TZ whose local time is `seconds_before` seconds short of midnight now: the daemon's
+    day changes while the test watches, without touching the machine's clock."""
+    utc = datetime.utcnow()
+    since_midnight = utc.hour * 3600 + utc.minute * 60 + utc.second
+    # Local = UTC + east; wanted local = 86400 - seconds_before (mod one day).
+    east = (86400 - seconds_before - since_midnight) % 86400
+    if east > 12 * 3600:
+        east -= 86400
+    sign = "-" if east >= 0 else "+"  # POSIX counts hours west of Greenwich
+    east = abs(east)
+    return f"EVU{sign}{east // 3600:02d}:{east % 3600 // 60:02d}:{east % 60:02d}"
+
+
+def test_daily_summary_when_the_day_changes(binary, workdir, portal):
+    """The daily summary goes to the webhook once the local date changes: what was delivered
+    that day, what is waiting and what needs attention."""
+    hook = Webhook()
+    d = None
+    try:
+        centre = make_daemon_centre(workdir, portal, settle_time="300ms", extra=f'[notify]\nwebhook = "{hook.url}"\n')
+        d = Daemon(binary, centre.config, workdir / "daemon.log", env={"TZ": tz_near_midnight(12)})
+        d.wait_for(r"watching the drop folder", 30)
+        for i in range(2):
+            samples.write_mp4(str(centre.drop / "8711-305" / "1234" / f"clip-{i}.mp4"), MB, seed=f"day-{i}")
+        wait_until(lambda: all((centre.uploaded / f"8711-305/1234/clip-{i}.mp4").is_file() for i in range(2)), 20,
+                   what="two files delivered before midnight", daemon=d)
+        wait_until(lambda: "daily_summary" in hook.kinds(), 30, what="the daily summary after midnight", daemon=d)
+        summary = next(e for e in hook.events if e["event"] == "daily_summary")
+        print("\ndaily summary:", json.dumps(summary))
+        assert summary["delivered_today"] == 2, summary
+        assert summary["waiting"] == 0 and summary["need_attention"] == 0, summary
+        # Sent within the first seconds of the new local day (the check runs every 5 s).
+        assert re.fullmatch(r"\d{4}-\d\d-\d\d 00:00:\d\d EVU", summary["local_time"]), summary
+        # Once a day: not again while the date stays the same.
+        time.sleep(6)
+        assert hook.kinds().count("daily_summary") == 1, hook.events
+    finally:
+        if d:
+            d.stop()
+        hook.close()
