@@ -196,3 +196,39 @@ def test_manifest_notes_reach_the_portal_and_the_receipt(uploader, workdir, port
     assert "notes" not in got["plan.pdf"].metadata
     assert "Notes:        Filmed in two parts; this is part 1" in (centre.uploaded / "wall.mp4.receipt.txt").read_text()
     assert "Notes:" not in (centre.uploaded / "plan.pdf.receipt.txt").read_text()
+
+
+def test_a_manifest_in_the_drop_root_labels_files_for_each_destination(uploader, workdir, two_portals):
+    """One manifest.csv in the drop root with a destination column: each line labels a file in
+    that destination's folder (paths relative to it, or bare names), notes included; the manifest
+    itself is never taken for stray evidence; a line naming an unknown destination stops new work
+    with the line named."""
+    cg, ocr = two_portals
+    centre = write_config(workdir / "centre", cg, ocr)
+    # Files outside the layout: only the manifest can label them.
+    video(centre, "cityandguilds/inbox/wall.mp4", 1 * MB)
+    video(centre, "ocr-evidence/from-teacher/joinery.mp4", 1 * MB)
+    (centre.drop / "manifest.csv").write_text(
+        "file,candidate,unit,destination,notes\n"
+        f"inbox/wall.mp4,1234,{UNIT},cityandguilds,Filmed in the workshop\n"
+        "joinery.mp4,5678,05838,ocr,\n")
+    result = uploader("run", "--config", str(centre.config), "--once")
+    assert result.returncode == 0, result.describe()
+    cg_got, ocr_got = by_name(cg), by_name(ocr)
+    assert set(cg_got) == {"wall.mp4"} and set(ocr_got) == {"joinery.mp4"}, (cg_got.keys(), ocr_got.keys())
+    assert cg_got["wall.mp4"].metadata.get("candidate") == "1234" and cg_got["wall.mp4"].metadata.get("unit") == UNIT
+    assert cg_got["wall.mp4"].metadata.get("notes") == "Filmed in the workshop"
+    assert cg_got["wall.mp4"].metadata.get("centre") == "12345"
+    assert ocr_got["joinery.mp4"].metadata.get("candidate") == "5678" and ocr_got["joinery.mp4"].metadata.get("unit") == "05838"
+    assert (centre.drop / "manifest.csv").is_file(), "the manifest stays where it is"
+    assert not (centre.rejected / "manifest.csv").exists()
+
+    # A line for a destination that is not configured: new files wait, the line is named.
+    video(centre, "ocr-evidence/from-teacher/second.mp4", 1 * MB)
+    (centre.drop / "manifest.csv").write_text(
+        "file,candidate,unit,destination\nsecond.mp4,5678,05838,pearson\n")
+    result = uploader("run", "--config", str(centre.config), "--once")
+    assert result.returncode != 0
+    assert "manifest.csv line 2" in result.output and "pearson" in result.output, result.output[-3000:]
+    assert "cityandguilds, ocr" in result.output, result.output[-3000:]
+    assert (centre.drop / "ocr-evidence/from-teacher/second.mp4").is_file()

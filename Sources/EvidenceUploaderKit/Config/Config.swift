@@ -256,7 +256,21 @@ public struct Config: Sendable, Equatable {
     }
 
     /// What the intake never takes as evidence: the manifests and the status page.
-    public var intakeIgnoredPaths: [String] { Array(manifestPaths.values) + statusPagePaths }
+    public var intakeIgnoredPaths: [String] { everyManifestPath + statusPagePaths }
+
+    /// Every manifest's path relative to the drop folder: each destination's, and the drop root's
+    /// (`rootManifestPath`); never evidence, and a change to one is a reason to reload them.
+    public var everyManifestPath: [String] {
+        manifestPaths.sorted { $0.key < $1.key }.map(\.value) + (rootManifestPath.map { [$0] } ?? [])
+    }
+
+    /// With `[destination.NAME]` tables: the manifest in the drop root whose `destination` column
+    /// says which destination each line is for (`[labels] manifest`); nil without destinations
+    /// (the drop root's manifest is then the one destination's) or when manifests are off.
+    public var rootManifestPath: String? {
+        guard hasNamedDestinations, !labels.manifest.isEmpty, !labels.manifest.contains("/") else { return nil }
+        return labels.manifest
+    }
 
     /// Where each destination's manifest would be, relative to the drop folder, by destination name.
     public var manifestPaths: [String: String] {

@@ -60,7 +60,7 @@ extension Daemon {
         }
         let known = knownPaths()
         for path in files {
-            if config.manifestPaths.values.contains(path) { checkManifest(); continue }
+            if config.everyManifestPath.contains(path) { checkManifest(); continue }
             if config.statusPagePaths.contains(path) { continue }
             if known.contains(path) { continue }
             if let entry = pipeline?.drop.stat(path) ?? (try? DropFolder(path: config.folders.drop))?.stat(path) {

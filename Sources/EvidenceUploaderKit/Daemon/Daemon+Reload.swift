@@ -120,7 +120,7 @@ extension Daemon {
 
     /// Every destination's manifest, as it is on disk now.
     func manifestFingerprint() -> String {
-        config.manifestPaths.sorted { $0.key < $1.key }.map { stamp(config.folders.drop + "/" + $0.value) }.joined(separator: "|")
+        config.everyManifestPath.map { stamp(config.folders.drop + "/" + $0) }.joined(separator: "|")
     }
 
     func stamp(_ path: String) -> String {

@@ -1,7 +1,12 @@
-/// `manifest.csv` in the drop root: labels for many files at once, for centres whose folders do not
-/// follow the layout. Columns `file`, `candidate`, `unit` (any order, named in a header row, other
-/// columns ignored), and optionally `notes`: words for the moderator, sent with the file. `file` is a path relative to the drop root ("8711-305/1234/a.mp4"), or a bare
-/// file name that matches the file wherever it is.
+/// `manifest.csv`: labels for many files at once, for centres whose folders do not follow the
+/// layout. Columns `file`, `candidate`, `unit` (any order, named in a header row, other columns
+/// ignored), and optionally `notes`: words for the moderator, sent with the file. `file` is a path
+/// relative to the manifest's folder ("8711-305/1234/a.mp4"), or a bare file name that matches the
+/// file wherever it is.
+///
+/// With `[destination.NAME]` tables a manifest sits in a destination's folder and applies to it,
+/// or in the drop root with a `destination` column naming, on each line, the destination whose
+/// folder `file` is relative to (`parse(_:destinations:)`, then `entries(for:)`).
 public struct Manifest: Sendable {
     struct Entry: Sendable, Equatable {
         var file: String
@@ -10,6 +15,8 @@ public struct Manifest: Sendable {
         var line: Int
         /// The optional `notes` column: for the moderator ("additional information ... in the notes section").
         var notes: String? = nil
+        /// The `destination` column of a manifest in the drop root; nil elsewhere.
+        var destination: String? = nil
 
         func sameLabels(as other: Entry) -> Bool { candidate == other.candidate && unit == other.unit }
     }
@@ -21,8 +28,59 @@ public struct Manifest: Sendable {
 
     public var count: Int { pathEntries.count + nameEntries.count }
 
+    /// Keyed by file, and by destination first in a drop root's manifest (which is only read
+    /// through `entries(for:)`): the same name may be listed once per destination.
+    private init(entries: [Entry]) {
+        var pathEntries: [String: Entry] = [:]
+        var nameEntries: [String: Entry] = [:]
+        for entry in entries {
+            let key = (entry.destination.map { $0 + "\u{0}" } ?? "") + entry.file
+            if entry.file.contains("/") { pathEntries[key] = entry } else { nameEntries[key] = entry }
+        }
+        self.init(pathEntries: pathEntries, nameEntries: nameEntries)
+    }
+
+    private init(pathEntries: [String: Entry], nameEntries: [String: Entry]) {
+        self.pathEntries = pathEntries
+        self.nameEntries = nameEntries
+    }
+
+    private var entries: [Entry] { Array(pathEntries.values) + Array(nameEntries.values) }
+
+    /// The lines of a manifest in the drop root that are for one destination, as its manifest.
+    func entries(for destination: String) -> Manifest {
+        Manifest(entries: entries.filter { $0.destination == destination }.map { entry in
+            var own = entry
+            own.destination = nil
+            return own
+        })
+    }
+
+    /// This manifest and another for the same folder as one (a destination's own manifest and its
+    /// lines in the drop root's). A file both list with different labels is an error naming both.
+    func merged(with other: Manifest, otherName: String) throws(EvidenceError) -> Manifest {
+        var path = pathEntries, name = nameEntries
+        for entry in other.entries {
+            let isBare = !entry.file.contains("/")
+            if let existing = isBare ? name[entry.file] : path[entry.file] {
+                guard existing.sameLabels(as: entry) else {
+                    throw EvidenceError(.config, "\(otherName) line \(entry.line): \(entry.file.debugQuoted) is also listed in the "
+                        + "destination's own manifest (line \(existing.line)) with other labels: candidate "
+                        + "\(existing.candidate.debugQuoted), unit \(existing.unit.debugQuoted) there; candidate "
+                        + "\(entry.candidate.debugQuoted), unit \(entry.unit.debugQuoted) here. Keep the one line that is right")
+                }
+                continue
+            }
+            if isBare { name[entry.file] = entry } else { path[entry.file] = entry }
+        }
+        return Manifest(pathEntries: path, nameEntries: name)
+    }
+
     /// Parse the manifest. Errors name the line: `manifest.csv line N: ...`. Total on any bytes.
-    public static func parse(_ bytes: [UInt8]) throws(EvidenceError) -> Manifest {
+    /// `destinations`: the configured destination names, for a manifest in the drop root of a
+    /// config with `[destination.NAME]` tables: it must then have a `destination` column, and each
+    /// line must name one of them. Elsewhere (nil) a `destination` column is ignored.
+    public static func parse(_ bytes: [UInt8], destinations: Set<String>? = nil) throws(EvidenceError) -> Manifest {
         func failure(_ line: Int, _ reason: String) -> EvidenceError {
             EvidenceError(.config, "manifest.csv line \(line): \(reason)")
         }
@@ -42,7 +100,7 @@ public struct Manifest: Sendable {
             guard let name = field.text?.trimmingSpaces.lowercased() else {
                 throw failure(header.line, "the header is not valid UTF-8 text; save the manifest as \"CSV UTF-8\"")
             }
-            guard ["file", "candidate", "unit", "notes"].contains(name) else { continue }
+            guard ["file", "candidate", "unit", "notes", "destination"].contains(name) else { continue }
             if columns[name] != nil { throw failure(header.line, "the header names the column \"\(name)\" twice") }
             columns[name] = position
         }
@@ -50,8 +108,13 @@ public struct Manifest: Sendable {
             throw failure(header.line, "the header has no \"\(name)\" column; "
                 + "the first line must name the columns: file,candidate,unit")
         }
+        if destinations != nil, columns["destination"] == nil {
+            throw failure(header.line, "the header has no \"destination\" column; a manifest in the drop root says on each "
+                + "line which destination the file is for: file,candidate,unit,destination")
+        }
         let fileColumn = columns["file"]!, candidateColumn = columns["candidate"]!, unitColumn = columns["unit"]!
         let notesColumn = columns["notes"]
+        let destinationColumn = destinations == nil ? nil : columns["destination"]
 
         var pathEntries: [String: Entry] = [:]
         var nameEntries: [String: Entry] = [:]
@@ -78,6 +141,14 @@ public struct Manifest: Sendable {
             case .failure(let problem): throw failure(row.line, "the file \(rawFile.debugQuoted) \(problem.reason)")
             }
             var entry = Entry(file: file, candidate: candidate, unit: unit, line: row.line)
+            if let destinationColumn, let destinations {
+                let named = try value(destinationColumn, "destination")
+                guard destinations.contains(named) else {
+                    throw failure(row.line, "the destination \(named.debugQuoted) is not one of the configured destinations ("
+                        + destinations.sorted().joined(separator: ", ") + ")")
+                }
+                entry.destination = named
+            }
             if let notesColumn, notesColumn < row.fields.count {
                 guard let text = row.fields[notesColumn].text else {
                     throw failure(row.line, "the notes are not valid UTF-8 text; save the manifest as \"CSV UTF-8\"")
@@ -88,7 +159,8 @@ public struct Manifest: Sendable {
                 entry.notes = cleaned.isEmpty ? nil : cleaned
             }
             let isBare = !file.contains("/")
-            if let existing = isBare ? nameEntries[file] : pathEntries[file] {
+            let key = (entry.destination.map { $0 + "\u{0}" } ?? "") + file  // as `init(entries:)` keys them
+            if let existing = isBare ? nameEntries[key] : pathEntries[key] {
                 guard existing.sameLabels(as: entry) else {
                     throw failure(row.line, "\(file.debugQuoted) is listed twice with different labels: line "
                         + "\(existing.line) says candidate \(existing.candidate.debugQuoted), unit "
@@ -97,9 +169,9 @@ public struct Manifest: Sendable {
                 }
                 continue
             }
-            if isBare { nameEntries[file] = entry } else { pathEntries[file] = entry }
+            if isBare { nameEntries[key] = entry } else { pathEntries[key] = entry }
         }
-        return Manifest(pathEntries: pathEntries, nameEntries: nameEntries)
+        return Manifest(entries: Array(pathEntries.values) + Array(nameEntries.values))
     }
 
     /// "8711-305\1234\a.mp4" (written on Windows) and "./8711-305/1234/a.mp4" become

@@ -3,7 +3,7 @@ import Logging
 import Glibc
 #endif
 
-/// Reads `manifest.csv` from the drop root through the drop folder's descriptor.
+/// Reads the manifests (`manifest.csv`) through the drop folder's descriptor.
 enum ManifestLoader {
     static let maxSize = 16 << 20
 
@@ -16,21 +16,40 @@ enum ManifestLoader {
     }
 
     /// Every destination's manifest (in its folder; the drop root without destinations), by
-    /// destination name; absent ones are left out. A broken one throws, naming its path.
+    /// destination name; absent ones are left out. With destinations, the lines of a manifest in
+    /// the drop root (`destination` column) are added to the destinations they name. A broken one
+    /// throws, naming its path.
     static func loadAll(from drop: DropFolder, config: Config) throws(EvidenceError) -> [String: Manifest] {
+        func named(_ path: String, _ error: EvidenceError) -> EvidenceError {
+            EvidenceError(error.code, error.message.hasPrefix(path) ? error.message : "\(path): \(error.message)", cause: error.cause)
+        }
         var manifests: [String: Manifest] = [:]
         for (name, path) in config.manifestPaths.sorted(by: { $0.key < $1.key }) {
             do {
                 manifests[name] = try load(from: drop, name: path)
             } catch {
-                throw EvidenceError(error.code, error.message.hasPrefix(path) ? error.message : "\(path): \(error.message)", cause: error.cause)
+                throw named(path, error)
+            }
+        }
+        if let rootPath = config.rootManifestPath {
+            let names = Set(config.destinations.map(\.name))
+            do {
+                if let root = try load(from: drop, name: rootPath, destinations: names) {
+                    for name in names.sorted() {
+                        let lines = root.entries(for: name)
+                        guard lines.count > 0 else { continue }
+                        manifests[name] = try manifests[name]?.merged(with: lines, otherName: rootPath) ?? lines
+                    }
+                }
+            } catch {
+                throw named(rootPath, error)
             }
         }
         return manifests
     }
 
-    /// nil when the manifest is disabled or absent.
-    static func load(from drop: DropFolder, name: String) throws(EvidenceError) -> Manifest? {
+    /// nil when the manifest is disabled or absent. `destinations`: see `Manifest.parse`.
+    static func load(from drop: DropFolder, name: String, destinations: Set<String>? = nil) throws(EvidenceError) -> Manifest? {
         guard !name.isEmpty else { return nil }
         let file: EvidenceFile
         do {
@@ -45,6 +64,6 @@ enum ManifestLoader {
         guard file.size <= maxSize else {
             throw EvidenceError(.config, "\(name) is \(ByteFormatting.human(file.size)); a manifest may be at most \(ByteFormatting.human(Int64(maxSize)))")
         }
-        return try Manifest.parse(try file.head(Int(file.size)))
+        return try Manifest.parse(try file.head(Int(file.size)), destinations: destinations)
     }
 }
