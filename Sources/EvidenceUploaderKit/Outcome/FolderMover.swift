@@ -143,6 +143,9 @@ struct FolderMover: Sendable {
     }
 
     private func makeDirectories(_ relative: String) throws(SystemCallError) {
+        // Usually the folder is there already (the file before went to it): one call, not one per level.
+        let leaf = relative.isEmpty ? destinationRoot : destinationRoot + "/" + relative
+        if mkdir(leaf, 0o775) == 0 || errno == EEXIST { return }
         var path = destinationRoot
         if mkdir(path, 0o775) != 0 && errno != EEXIST {
             throw SystemCallError(operation: "create folder", path: path, errno: errno)
