@@ -10,6 +10,7 @@
 #include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/time.h>
+#include <malloc.h>
 #include "CLinuxShim.h"
 
 int evu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const char *newpath) {
@@ -84,4 +85,10 @@ int evu_spawn_limited(const char *path, char *const argv[], char *const envp[], 
     }
     *pid_out = pid;
     return 0;
+}
+
+int evu_malloc_tune(int mmap_threshold, int arenas) {
+    int ok = mallopt(M_MMAP_THRESHOLD, mmap_threshold);
+    ok &= mallopt(M_ARENA_MAX, arenas);
+    return ok ? 0 : -1;
 }

@@ -1,6 +1,8 @@
 import ArgumentParser
 import EvidenceUploaderKit
-import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
 
 struct StatusCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

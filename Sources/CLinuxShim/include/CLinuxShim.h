@@ -21,4 +21,10 @@ int evu_probe_read_lease(int fd);
 /// 0 and *pid_out on success; else the errno of fork or exec.
 int evu_spawn_limited(const char *path, char *const argv[], char *const envp[], int evidence_fd,
                       int stdout_fd, int stderr_fd, int niceness, long cpu_seconds, pid_t *pid_out);
+/// For the long-running daemon: allocations of `mmap_threshold` bytes or more are mapped and
+/// unmapped (given back to the system when freed, not kept in the heap: the status file and
+/// page of 10,000 items are megabytes, rebuilt every few seconds), and at most `arenas` malloc
+/// arenas however many threads allocate. 0 when both settings were taken.
+int evu_malloc_tune(int mmap_threshold, int arenas);
+
 #endif

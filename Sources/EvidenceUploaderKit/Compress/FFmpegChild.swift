@@ -1,5 +1,4 @@
 import CLinuxShim
-import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -119,6 +118,16 @@ struct FFmpegChild {
         var bytes = [UInt8](repeating: 0, count: count)
         let got = bytes.withUnsafeMutableBytes { pread(fd, $0.baseAddress, count, off_t(Int64(st.st_size) - Int64(count))) }
         let text = String(decoding: bytes.prefix(max(0, got)), as: UTF8.self)
-        return text.split(separator: "\n").suffix(lines).map { $0.trimmingCharacters(in: .whitespaces) }.joined(separator: " | ")
+        return text.split(separator: "\n").suffix(lines).map(trimmingSpaces).joined(separator: " | ")
+    }
+
+    /// A line without the spaces and tabs around it (Foundation's `.whitespaces`: tab and the
+    /// Unicode space separators).
+    static func trimmingSpaces(_ line: Substring) -> String {
+        func isSpace(_ scalar: Unicode.Scalar) -> Bool { scalar == "\t" || scalar.properties.generalCategory == .spaceSeparator }
+        let scalars = line.unicodeScalars
+        guard let first = scalars.firstIndex(where: { !isSpace($0) }),
+              let last = scalars.lastIndex(where: { !isSpace($0) }) else { return "" }
+        return String(scalars[first...last])
     }
 }

@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// What ffprobe says about a video: its length, picture and streams. Read through the
 /// descriptor the daemon opened (`/dev/fd/3`), in a child process with limits.
@@ -17,20 +17,55 @@ public struct VideoFacts: Sendable, Equatable {
     /// From ffprobe's `-print_format json -show_format -show_streams`; nil when it holds no
     /// duration or no picture. Never traps on any input.
     static func parse(json bytes: [UInt8]) -> VideoFacts? {
-        guard let object = try? JSONSerialization.jsonObject(with: Data(bytes)) as? [String: Any] else { return nil }
-        let streams = object["streams"] as? [[String: Any]] ?? []
-        let format = object["format"] as? [String: Any] ?? [:]
-        func number(_ value: Any?) -> Double? {
-            if let text = value as? String { return Double(text) }
-            return (value as? NSNumber)?.doubleValue
+        guard case let .object(object)? = try? JSONDecoder().decode(ProbeJSON.self, from: Data(bytes)) else { return nil }
+        let streams: [[String: ProbeJSON]] = object["streams"]?.array?.compactMap(\.object) ?? []
+        let format = object["format"]?.object ?? [:]
+        func number(_ value: ProbeJSON?) -> Double? {
+            switch value {
+            case let .string(text)?: return Double(text)
+            case let .number(number)?: return number
+            default: return nil
+            }
         }
-        let video = streams.first { ($0["codec_type"] as? String) == "video" && number($0["width"]) ?? 0 > 0 }
-        let hasAudio = streams.contains { ($0["codec_type"] as? String) == "audio" }
+        let video = streams.first { $0["codec_type"]?.string == "video" && number($0["width"]) ?? 0 > 0 }
+        let hasAudio = streams.contains { $0["codec_type"]?.string == "audio" }
         let duration = number(format["duration"]) ?? number(video?["duration"]) ?? 0
         guard let video, let width = number(video["width"]), let height = number(video["height"]),
               duration.isFinite, duration > 0, width.isFinite, height.isFinite, width < 100_000, height < 100_000 else { return nil }
         return VideoFacts(durationSeconds: duration, width: Int(width), height: Int(height), hasVideo: true, hasAudio: hasAudio)
     }
+}
+
+/// Any JSON value, as much of it as reading ffprobe's output needs (FoundationEssentials, which
+/// the daemon links anyway, has `JSONDecoder` but no `JSONSerialization`).
+enum ProbeJSON: Decodable, Equatable {
+    case number(Double)
+    case string(String)
+    case array([ProbeJSON])
+    case object([String: ProbeJSON])
+    /// null, true, false, or a number too large for a Double.
+    case other
+
+    init(from decoder: any Decoder) throws {
+        let container = try decoder.singleValueContainer()
+        if container.decodeNil() || (try? container.decode(Bool.self)) != nil {
+            self = .other
+        } else if let number = try? container.decode(Double.self) {
+            self = .number(number)
+        } else if let text = try? container.decode(String.self) {
+            self = .string(text)
+        } else if let array = try? container.decode([ProbeJSON].self) {
+            self = .array(array)
+        } else if let object = try? container.decode([String: ProbeJSON].self) {
+            self = .object(object)
+        } else {
+            self = .other
+        }
+    }
+
+    var string: String? { if case let .string(text) = self { text } else { nil } }
+    var array: [ProbeJSON]? { if case let .array(array) = self { array } else { nil } }
+    var object: [String: ProbeJSON]? { if case let .object(object) = self { object } else { nil } }
 }
 
 /// Runs ffprobe on an open file.

@@ -35,6 +35,8 @@ struct Settler: Sendable {
 
     mutating func forget(_ path: String) {
         observations[path] = nil
+        // A dictionary keeps its capacity: once 10,000 arrivals have settled, let it go.
+        if observations.isEmpty { observations = [:] }
     }
 
     /// Files unchanged for the settle time, oldest first.

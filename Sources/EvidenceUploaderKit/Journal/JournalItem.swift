@@ -29,5 +29,11 @@ public struct JournalItem: Sendable, Equatable {
     /// The awarding body (`[destination.NAME]`); "" without destinations.
     public var destinationName: String = ""
     /// An oversize video's compressed copy, once finished (`compressed`); nil while none is.
-    public var compressedCopy: CompressedCopy? = nil
+    public var compressedCopy: CompressedCopy? {
+        get { compressedCopies.first }
+        set { compressedCopies = newValue.map { [$0] } ?? [] }
+    }
+    /// Held out of line: few items have one, and inline it would make each of 10,000 queued
+    /// items a third larger.
+    var compressedCopies: [CompressedCopy] = []
 }

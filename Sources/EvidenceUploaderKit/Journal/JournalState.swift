@@ -67,8 +67,12 @@ struct JournalState {
         items[item.id] = item
     }
 
-    var sortedItems: [JournalItem] { items.values.sorted { $0.id < $1.id } }
-    var unfinished: [JournalItem] { sortedItems.filter { !$0.state.isFinished } }
+    var sortedItems: [JournalItem] { items.keys.sorted().map { items[$0]! } }
+    /// The ids are sorted, not the items: with 10,000 items queued (asked for at every inotify
+    /// hint) this costs one array of the result instead of three of every item.
+    var unfinished: [JournalItem] {
+        items.lazy.filter { !$0.value.state.isFinished }.map(\.key).sorted().map { items[$0]! }
+    }
 
     func count(in state: JournalItemState) -> Int { items.values.lazy.filter { $0.state == state }.count }
 }

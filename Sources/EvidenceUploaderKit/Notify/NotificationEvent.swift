@@ -1,4 +1,5 @@
-import Foundation
+// JSONEncoder from FoundationEssentials (linked anyway, by swift-argument-parser), not Foundation.
+import FoundationEssentials
 
 /// One thing people should hear of: a permanent failure, a paused or resumed portal, a file at
 /// risk of missing its deadline, or the daily summary. No secret is ever in one.

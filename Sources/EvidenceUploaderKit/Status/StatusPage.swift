@@ -79,7 +79,10 @@ enum StatusPage {
     static func html(_ s: StatusSnapshot, _ context: Context) -> String {
         let rows = rows(s, context)
         let sum = summary(rows, context)
-        var out = """
+        // About 350 bytes a row: reserved at once, not doubled (and copied) ten times over.
+        var out = ""
+        out.reserveCapacity(4096 + 400 * rows.count)
+        out += """
         <!DOCTYPE html>
         <html lang="en">
         <head>
@@ -114,19 +117,23 @@ enum StatusPage {
         if rows.isEmpty {
             out += "<p>Nothing is waiting. Files dropped into this folder appear here.</p>\n"
         }
-        let byDestination = Dictionary(grouping: rows, by: \.destination)
+        // Rows are grouped and sorted by their index, not copied (10,000 rows are 3 MB).
+        let byDestination = Dictionary(grouping: rows.indices, by: { rows[$0].destination })
         for destination in byDestination.keys.sorted() {
             let group = byDestination[destination]!
             if !destination.isEmpty {
                 let state = s.destinations?.first { $0.name == destination }?.paused.map { " (on hold: \(escape($0)))" } ?? ""
                 out += "<h2>\(escape(destination))\(state)</h2>\n"
             }
-            let byUnit = Dictionary(grouping: group, by: \.unit)
+            let byUnit = Dictionary(grouping: group, by: { rows[$0].unit })
             for unit in byUnit.keys.sorted() {
                 out += "<h3>\(unit.isEmpty ? "No unit yet" : "Unit " + escape(unit))</h3>\n"
                 out += "<table>\n<tr><th>File</th><th>Candidate</th><th>State</th><th>Progress</th><th>Expected</th><th>Deadline</th></tr>\n"
-                for row in byUnit[unit]!.sorted(by: { ($0.attention ? 0 : 1, $0.name) < ($1.attention ? 0 : 1, $1.name) }) {
-                    out += tableRow(row, context)
+                let order = byUnit[unit]!.sorted { a, b in
+                    (rows[a].attention ? 0 : 1, rows[a].name) < (rows[b].attention ? 0 : 1, rows[b].name)
+                }
+                for index in order {
+                    out += tableRow(rows[index], context)
                 }
                 out += "</table>\n"
             }
@@ -176,7 +183,11 @@ enum StatusPage {
         else if let paused = s.paused { lines.append("UPLOADS ON HOLD: \(paused). IT has been told.") }
         if let problem = s.problem { lines.append("NEW FILES ARE NOT TAKEN YET: \(problem)") }
         lines.append("\(sum.deliveredToday) delivered today, \(sum.sending) sending, \(sum.waiting) waiting, \(sum.attention) need attention")
-        for row in rows.sorted(by: { ($0.destination, $0.unit, $0.name) < ($1.destination, $1.unit, $1.name) }) {
+        let order = rows.indices.sorted { a, b in
+            (rows[a].destination, rows[a].unit, rows[a].name) < (rows[b].destination, rows[b].unit, rows[b].name)
+        }
+        for index in order {
+            let row = rows[index]
             let item = row.item
             let about = [row.destination, row.unit.isEmpty ? nil : "unit \(row.unit)", item.candidate.map { "candidate \($0)" }]
                 .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
@@ -186,7 +197,7 @@ enum StatusPage {
             if item.risk == "overdue" { line += " OVERDUE" }
             if item.risk == "at_risk" { line += " AT RISK" }
             if item.state == .rejected, let message = item.message { line += "\n    why: \(message)" }
-            lines.append(NotificationEvent.oneLine(line).replacingOccurrences(of: "    why:", with: "\n    why:"))
+            lines.append(NotificationEvent.oneLine(line).replacing("    why:", with: "\n    why:"))
         }
         return lines.joined(separator: "\n") + "\n"
     }

@@ -1,5 +1,3 @@
-import Foundation
-
 /// `status` in words: one line per item with labels, state, progress bar, rate and ETA, then totals.
 /// `status --json`: the same snapshot as JSON.
 ///
@@ -98,34 +96,9 @@ public enum StatusRendering {
     /// `waiting`, not in `queued` or `uploading`, and `bytesPerSecond` is 0. `pretty`: indented;
     /// otherwise one line. Slashes are not escaped.
     public static func json(_ s: StatusSnapshot, running: Bool, pretty: Bool = true) throws -> String {
-        var object = try JSONSerialization.jsonObject(with: JSONEncoder().encode(s)) as? [String: Any] ?? [:]
-        object["running"] = running
-        if !running {
-            var waiting = 0
-            let items = (object["items"] as? [[String: Any]]) ?? []
-            object["items"] = items.map { item -> [String: Any] in
-                guard let raw = item["state"] as? String, let state = StatusSnapshot.Item.State(rawValue: raw),
-                      isStale(state, running: running) else { return item }
-                waiting += 1
-                var item = item
-                item["state"] = waitingForDaemon
-                item["stateWhenStopped"] = raw
-                item["bytesPerSecond"] = nil
-                item["etaSeconds"] = nil
-                return item
-            }
-            if var totals = object["totals"] as? [String: Any] {
-                totals["queued"] = 0
-                totals["uploading"] = 0
-                totals["bytesPerSecond"] = 0
-                totals["waiting"] = waiting
-                object["totals"] = totals
-            }
-        }
-        var options: JSONSerialization.WritingOptions = [.sortedKeys, .withoutEscapingSlashes]
-        if pretty { options.insert(.prettyPrinted) }
-        let data = try JSONSerialization.data(withJSONObject: object, options: options)
-        return String(decoding: data, as: UTF8.self)
+        var writer = JSONWriter(.init(pretty: pretty, escapeSlashes: false), capacity: 1024 + 300 * s.items.count)
+        s.writeJSON(to: &writer, view: .command(running: running))
+        return writer.text
     }
 
     static func bar(done: Int64, size: Int64, width: Int = 20) -> String {
