@@ -43,6 +43,17 @@ let package = Package(
             ],
             path: "Sources/evidence-uploader"
         ),
+        // In-memory doubles of the delivery's ports (journal, drop folder, evidence sink, clock,
+        // a scripted transport), for the test targets only. It reaches the kit's internals with
+        // `@testable import`, which only a debug build allows: a release build compiles it empty.
+        .target(
+            name: "UploaderTestSupport",
+            dependencies: [
+                "EvidenceUploaderKit", "UploaderCore",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/UploaderTestSupport"
+        ),
         .testTarget(
             name: "UploaderCoreTests",
             dependencies: ["UploaderCore"],
@@ -50,7 +61,7 @@ let package = Package(
         ),
         .testTarget(
             name: "EvidenceUploaderKitTests",
-            dependencies: ["EvidenceUploaderKit"],
+            dependencies: ["EvidenceUploaderKit", "UploaderTestSupport"],
             path: "Tests/EvidenceUploaderKitTests"
         ),
     ],

@@ -46,13 +46,13 @@ struct CompressionStage {
 
     let settings: Compressor.Settings
     let stateFolder: String
-    let journal: Journal
+    let journal: any ItemJournal
     let stop: StopSignal
     let logger: Logger
 
     static func workFolder(stateFolder: String, id: UInt64) -> String { stateFolder + "/compress/\(id)" }
 
-    func run(_ item: JournalItem, file: EvidenceFile, limitBytes: Int64, progress: @escaping (String) -> Void) -> Result {
+    func run(_ item: JournalItem, file: any OpenedEvidence, limitBytes: Int64, progress: @escaping (String) -> Void) -> Result {
         if let copy = item.compressedCopy {
             if let reopened = CompressedFile(stateFolder: stateFolder, copy: copy), digest(reopened.fd, size: reopened.size) == copy.sha256 {
                 logger.info("reusing the compressed copy made before the restart", metadata: ["rung": "\(copy.rung)", "size": "\(copy.size)"])

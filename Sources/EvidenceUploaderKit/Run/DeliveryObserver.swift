@@ -4,6 +4,8 @@ import Logging
 /// writes the operator's log lines (progress every 10% or 30 seconds).
 final class DeliveryObserver: UploadObserver {
     private let pipeline: Pipeline
+    private let journal: any ItemJournal
+    private let clock: any TimeSource
     private let id: UInt64
     private let path: String
     private let logger: Logger
@@ -11,13 +13,17 @@ final class DeliveryObserver: UploadObserver {
     /// The portal's origin, under which a learned request limit is remembered.
     private let portal: Origin?
     private var lastPercentStep: Int64 = 0
-    private var lastLogTime = WallClock.monotonic()
+    private var lastLogTime: Double
     /// The journal error that stopped the upload, if one did.
     private(set) var journalError: EvidenceError? = nil
 
-    init(pipeline: Pipeline, id: UInt64, path: String, length: Int64, portal: Origin?, logger: Logger) {
+    init(pipeline: Pipeline, journal: any ItemJournal, clock: any TimeSource, id: UInt64, path: String, length: Int64,
+         portal: Origin?, logger: Logger) {
         self.portal = portal
         self.pipeline = pipeline
+        self.journal = journal
+        self.clock = clock
+        lastLogTime = clock.monotonic()
         self.id = id
         self.path = path
         self.length = length
@@ -25,14 +31,14 @@ final class DeliveryObserver: UploadObserver {
     }
 
     func uploadCreated(url: String) throws(EvidenceError) {
-        do { try pipeline.journal.append(.created(id: id, uploadURL: url)) }
+        do { try journal.append(.created(id: id, uploadURL: url)) }
         catch { journalError = error; throw error }
         logger.info("upload created", metadata: ["url": "\(url)"])
     }
 
     func offsetConfirmed(_ offset: Int64, of length: Int64) throws(EvidenceError) {
         do {
-            try pipeline.journal.append(.offset(id: id, offset: offset))
+            try journal.append(.offset(id: id, offset: offset))
         } catch {
             // A journal that cannot be written must stop this upload (it resumes from the
             // portal's offset later); the caller decides whether the whole process stops.
@@ -41,7 +47,7 @@ final class DeliveryObserver: UploadObserver {
         }
         pipeline.board.progress(path, done: offset)
         let step = length > 0 ? offset * 10 / length : 10
-        let now = WallClock.monotonic()
+        let now = clock.monotonic()
         if (step > lastPercentStep && step < 10) || now - lastLogTime >= 30 {
             lastPercentStep = step
             lastLogTime = now

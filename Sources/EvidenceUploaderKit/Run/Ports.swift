@@ -1,0 +1,68 @@
+/// The ports at the item machine's edge: what one delivery reads and changes in the world,
+/// as small protocols. The adapters (`Adapters.swift`) are the journal, the drop folder, the
+/// mover and the system clock; the doubles (in memory) are in the `UploaderTestSupport` target.
+/// The upload transport (`Transfer/UploadTransport.swift`) is the fifth.
+
+/// The journal as a delivery sees it: append a record, look up an item or a finished duplicate.
+protocol ItemJournal: Sendable {
+    /// Appends one record (durable first where the record must be); returns its item id.
+    @discardableResult
+    func append(_ record: JournalRecord) throws(EvidenceError) -> UInt64
+    func item(id: UInt64) -> JournalItem?
+    /// The latest moved item with this content and these labels.
+    func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem?
+}
+
+/// A file opened safely for its delivery: everything reads through `fd`, never the path again.
+protocol OpenedEvidence: AnyObject, Sendable {
+    var fd: Int32 { get }
+    var size: Int64 { get }
+    var device: UInt64 { get }
+    var inode: UInt64 { get }
+    /// Nanoseconds since the epoch.
+    var modified: Int64 { get }
+    var fileName: String { get }
+    /// Still the file that was opened, unchanged (size and mtime through the descriptor)?
+    func isUnchanged() -> Bool
+}
+
+/// The drop folder: open the evidence safely, and say which file is at a path.
+protocol EvidenceSource: Sendable {
+    associatedtype Opened: OpenedEvidence
+    func openEvidence(_ relativePath: String) throws(OpenFailure) -> Opened
+    /// Size, mtime and identity of what is at the path; nil when nothing (or a folder) is.
+    func stat(_ relativePath: String) -> DropFolder.Entry?
+}
+
+/// Where delivered evidence goes (`uploaded/`): moved beside its receipt, never overwritten.
+protocol EvidenceSink: Sendable {
+    /// Moves the file at `relativePath` in the drop folder here, with its note written first;
+    /// returns where it went. `expectedInode`: the file must still be that one.
+    func move(_ relativePath: String, expectedInode: UInt64?, note: FolderMover.Note) throws(EvidenceError) -> String
+    /// Where a file moved here earlier under `relativePath` (or a numbered name) is, by inode.
+    func find(_ relativePath: String, inode: UInt64) -> String?
+    /// Writes a note (a receipt) at `relativePath`, atomically and durably.
+    func writeNote(_ text: String, at relativePath: String) throws(EvidenceError)
+    /// Keeps an oversize video's compressed copy beside its original at `destination`.
+    func keepCompressedCopy(_ copy: CompressedCopy, id: UInt64, originalAt destination: String) throws(EvidenceError)
+}
+
+/// The clock: wall time for receipts, monotonic time for durations and rates.
+protocol TimeSource: Sendable {
+    /// Seconds since the epoch.
+    func now() -> Int64
+    /// Monotonic seconds.
+    func monotonic() -> Double
+}
+
+/// The ports one delivery is given.
+struct DeliveryPorts: Sendable {
+    var journal: any ItemJournal
+    var drop: any EvidenceSource
+    var uploaded: any EvidenceSink
+    var clock: any TimeSource
+    /// A destination's portal (its upload transport and origin), by destination name.
+    var portal: @Sendable (String) -> Pipeline.Portal
+    /// Moves a file to `rejected/` with its reason, records it, shows it; false when it could not.
+    var reject: @Sendable (JournalItem, Rejection) -> Bool
+}

@@ -1,0 +1,99 @@
+#if DEBUG  // `@testable import` needs a debug build; see Package.swift.
+@testable import EvidenceUploaderKit
+import Logging
+import Synchronization
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// One `Delivery` wired to the doubles: an in-memory journal, a fake drop folder and
+/// `uploaded/`, a manual clock, a scripted transport, and a log of rejections. No process, no
+/// network, no sleep. The pipeline only gives the config in force (a temporary state folder
+/// holds the status file it is never asked to write).
+final class DeliveryHarness {
+    let journal = InMemoryJournal()
+    let drop = FakeDropFolder()
+    let uploaded: FakeEvidenceSink
+    let clock = ManualClock()
+    let transport: ScriptedTransport
+    let rejections = RejectionLog()
+    let log = LogCapture()
+    let pipeline: Pipeline
+    let root: String
+
+    init(_ steps: [ScriptedTransport.Step] = [], orphans: [OrphanUploads.Upload] = [], configure: (inout Config) -> Void = { _ in }) throws {
+        var template = Array("/tmp/evu-delivery-XXXXXX".utf8CString)
+        root = template.withUnsafeMutableBufferPointer { String(cString: mkdtemp($0.baseAddress!)!) }
+        for folder in ["drop", "state", "uploaded", "rejected"] { mkdir(root + "/" + folder, 0o700) }
+        var config = Config(centreNumber: "12345", portalURL: "https://portal.example.org/files/")
+        config.folders.drop = root + "/drop"
+        config.folders.state = root + "/state"
+        config.folders.uploaded = root + "/uploaded"
+        config.folders.rejected = root + "/rejected"
+        configure(&config)
+        uploaded = FakeEvidenceSink(drop: drop)
+        transport = ScriptedTransport(steps)
+        pipeline = try Pipeline(config: config, passwords: [:], drop: DropFolder(path: config.folders.drop), manifests: [:],
+                                journal: Journal.open(stateDirectory: config.folders.state),
+                                board: StatusBoard(stateDirectory: config.folders.state), rateLimiter: RateLimiter(bytesPerSecond: 0),
+                                requestLimits: RequestSizeLimits(), retry: RetryPolicy(maxAttemptsWithoutProgress: 1), stop: StopSignal(),
+                                logger: log.logger(), orphans: OrphanUploads(orphans))
+    }
+
+    var ports: DeliveryPorts {
+        let transport = self.transport
+        return DeliveryPorts(journal: journal, drop: drop, uploaded: uploaded, clock: clock,
+                             portal: { _ in Pipeline.Portal(http: HTTPClientSettings(), transport: transport, origin: nil) },
+                             reject: rejections.port)
+    }
+
+    func deliver(_ item: JournalItem) -> Delivery.Ended {
+        Delivery(pipeline: pipeline, ports: ports).deliver(item)
+    }
+
+    /// Drops a file in and journals it (`discovered`), as admission would; returns the item.
+    @discardableResult
+    func discover(_ relativePath: String, bytes: [UInt8], inode: UInt64,
+                  labels: EvidenceLabels = EvidenceLabels(centre: "12345", candidate: "0042", unit: "8711-305")) throws -> JournalItem {
+        drop.add(relativePath, bytes: bytes, inode: inode)
+        let file = drop.file(relativePath)!
+        let id = try journal.append(.discovered(id: 0, relativePath: relativePath, device: file.device, inode: inode,
+                                                size: Int64(bytes.count), mtimeNanos: file.modified, labels: labels,
+                                                fileType: "video/mp4", endpoint: "https://portal.example.org/files/"))
+        return journal.item(id: id)!
+    }
+
+    deinit {
+        for folder in ["drop", "state", "uploaded", "rejected"] {
+            let path = root + "/" + folder
+            if let directory = opendir(path) {
+                while let entry = readdir(directory) {
+                    let name = withUnsafeBytes(of: entry.pointee.d_name) { String(cString: $0.bindMemory(to: CChar.self).baseAddress!) }
+                    if name != "." && name != ".." { unlink(path + "/" + name) }
+                }
+                closedir(directory)
+            }
+            rmdir(path)
+        }
+        rmdir(root)
+    }
+}
+
+/// The rejections a delivery asked for (moved to `rejected/` unless told they fail).
+final class RejectionLog: Sendable {
+    private let state = Mutex<(rejected: [(path: String, code: String)], moves: Bool)>(([], true))
+
+    var port: @Sendable (JournalItem, Rejection) -> Bool {
+        { [self] item, rejection in
+            state.withLock { state in
+                state.rejected.append((item.relativePath, rejection.code))
+                return state.moves
+            }
+        }
+    }
+
+    var codes: [String] { state.withLock { $0.rejected.map(\.code) } }
+
+    func failMoves() { state.withLock { $0.moves = false } }
+}
+#endif

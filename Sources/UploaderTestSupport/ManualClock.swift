@@ -1,0 +1,23 @@
+#if DEBUG  // `@testable import` needs a debug build; see Package.swift.
+@testable import EvidenceUploaderKit
+import Synchronization
+
+/// A clock that moves only when told to.
+final class ManualClock: TimeSource {
+    private let time: Mutex<(now: Int64, monotonic: Double)>
+
+    init(now: Int64 = 1_800_000_000, monotonic: Double = 1_000) {
+        time = Mutex((now, monotonic))
+    }
+
+    func now() -> Int64 { time.withLock { $0.now } }
+    func monotonic() -> Double { time.withLock { $0.monotonic } }
+
+    func advance(seconds: Double) {
+        time.withLock {
+            $0.monotonic += seconds
+            $0.now += Int64(seconds)
+        }
+    }
+}
+#endif
