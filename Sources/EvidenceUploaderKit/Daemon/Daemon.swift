@@ -80,7 +80,6 @@ public final class Daemon: @unchecked Sendable {
     var deliveredAtLastSummary = 0
     /// The status page: when it was last written, what it showed, whether writing it fails.
     var lastPageWrite = -Double.infinity
-    var lastPageSnapshot: StatusSnapshot? = nil
     var pageWriteFailed = false
 
     public init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,

@@ -18,12 +18,19 @@ public final class StatusBoard: Sendable {
         var destinations: [StatusSnapshot.Destination] = []
         var problem: String? = nil
         var dirty = true
+        /// Counts every change: what the status page compares instead of a copy of the board.
+        var version: UInt64 = 0
         /// The last write failure, said once (and its end), not every second.
         var writeFailure: String? = nil
         var rates: [String: (bytes: Int64, time: Double, rate: Double)] = [:]
         /// For the metrics file: counters by destination since the start, the last delivery.
         var counters: [String: StatusSnapshot.Counters] = [:]
         var lastDeliveryAt: Int64? = nil
+
+        mutating func changed() {
+            dirty = true
+            version &+= 1
+        }
 
         mutating func count(_ destination: String?, _ change: (inout StatusSnapshot.Counters) -> Void) {
             let name = destination ?? ""
@@ -34,6 +41,8 @@ public final class StatusBoard: Sendable {
     private let board = Mutex(Board())
     /// The `[metrics] textfile` writer (`Daemon+Metrics.swift`): when it last wrote, what failed.
     let metricsTextfile = MetricsTextfile.Writer()
+    /// The board's `version` the status page last showed (`Daemon+StatusPage.swift`); `.max`: none yet.
+    let pageVersion = Atomic<UInt64>(.max)
     private let path: String
     private let startedAt = WallClock.now()
     static let keptFinished = 100
@@ -82,7 +91,7 @@ public final class StatusBoard: Sendable {
             default:
                 b.items[path] = item
             }
-            b.dirty = true
+            b.changed()
         }
     }
 
@@ -95,7 +104,7 @@ public final class StatusBoard: Sendable {
             item.estimatedDelivery = estimatedDelivery
             item.risk = risk
             b.items[path] = item
-            b.dirty = true
+            b.changed()
         }
     }
 
@@ -127,7 +136,7 @@ public final class StatusBoard: Sendable {
             item.bytesPerSecond = entry.rate > 0 ? entry.rate : nil
             item.etaSeconds = entry.rate > 0 ? Double(item.size - done) / entry.rate : nil
             b.items[path] = item
-            b.dirty = true
+            b.changed()
         }
     }
 
@@ -135,21 +144,21 @@ public final class StatusBoard: Sendable {
         board.withLock { b in
             b.items[path] = nil
             b.rates[path] = nil
-            b.dirty = true
+            b.changed()
         }
     }
 
     func setPaused(_ reason: String?) {
         board.withLock { b in
             b.paused = reason
-            b.dirty = true
+            b.changed()
         }
     }
 
     func setRateLimit(_ bytesPerSecond: Int64?) {
         board.withLock { b in
             b.rateLimit = bytesPerSecond
-            b.dirty = true
+            b.changed()
         }
     }
 
@@ -160,7 +169,7 @@ public final class StatusBoard: Sendable {
                 StatusSnapshot.Destination(name: new.name, folder: new.folder,
                                            paused: b.destinations.first { $0.name == new.name }?.paused)
             }
-            b.dirty = true
+            b.changed()
         }
     }
 
@@ -169,7 +178,7 @@ public final class StatusBoard: Sendable {
         board.withLock { b in
             guard b.problem != problem else { return }
             b.problem = problem
-            b.dirty = true
+            b.changed()
         }
     }
 
@@ -178,41 +187,69 @@ public final class StatusBoard: Sendable {
         board.withLock { b in
             guard let index = b.destinations.firstIndex(where: { $0.name == destination }) else { return }
             b.destinations[index].paused = reason
-            b.dirty = true
+            b.changed()
         }
     }
 
     func setRequestLimit(portal: String, bytes: Int64, reason: String) {
         board.withLock { b in
             b.requestLimits[portal] = StatusSnapshot.RequestLimit(portal: portal, maxRequestBytes: bytes, reason: reason)
-            b.dirty = true
+            b.changed()
         }
     }
 
+    /// Goes up with every change to the board (not with time passing): equal numbers, same board.
+    var version: UInt64 { board.withLock { $0.version } }
+
     public func snapshot() -> StatusSnapshot {
-        board.withLock { b in
-            var totals = b.counts
-            // One pass and one array: with 10,000 items queued this runs every second.
-            var items: [StatusSnapshot.Item] = []
-            items.reserveCapacity(b.items.count + b.finished.count)
-            for item in b.items.values {
-                switch item.state {
-                case .arriving: totals.arriving += 1
-                case .queued, .paused: totals.queued += 1
-                case .uploading, .hashing, .retrying: totals.uploading += 1
-                default: break
-                }
-                if let rate = item.bytesPerSecond { totals.bytesPerSecond += rate }
-                items.append(item)
+        board.withLock { b in snapshot(b, items: true) }
+    }
+
+    /// The board as a snapshot; `items: false`: with the totals counted but no items.
+    private func snapshot(_ b: Board, items withItems: Bool) -> StatusSnapshot {
+        var totals = b.counts
+        // One pass and one array: with 10,000 items queued this runs every second.
+        var items: [StatusSnapshot.Item] = []
+        if withItems { items.reserveCapacity(b.items.count + b.finished.count) }
+        for item in b.items.values {
+            switch item.state {
+            case .arriving: totals.arriving += 1
+            case .queued, .paused: totals.queued += 1
+            case .uploading, .hashing, .retrying: totals.uploading += 1
+            default: break
             }
+            if let rate = item.bytesPerSecond { totals.bytesPerSecond += rate }
+            if withItems { items.append(item) }
+        }
+        if withItems {
             items.sort { ($0.since, $0.path) < ($1.since, $1.path) }
             items.append(contentsOf: b.finished.reversed())
-            return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
-                                  rateLimitBytesPerSecond: b.rateLimit, items: items, totals: totals,
-                                  requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal },
-                                  destinations: b.destinations.isEmpty ? nil : b.destinations, problem: b.problem,
-                                  counters: b.counters.values.sorted { $0.destination < $1.destination },
-                                  lastDeliveryAt: b.lastDeliveryAt)
+        }
+        return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
+                              rateLimitBytesPerSecond: b.rateLimit, items: items, totals: totals,
+                              requestLimits: b.requestLimits.isEmpty ? nil : b.requestLimits.values.sorted { $0.portal < $1.portal },
+                              destinations: b.destinations.isEmpty ? nil : b.destinations, problem: b.problem,
+                              counters: b.counters.values.sorted { $0.destination < $1.destination },
+                              lastDeliveryAt: b.lastDeliveryAt)
+    }
+
+    /// `status.json` of the board as it is: the text of `fileJSON(snapshot())`, written from the
+    /// board's own items (in the snapshot's order, by their dictionary index) so that 10,000 items
+    /// are not copied into a snapshot first.
+    func fileJSON() -> [UInt8] {
+        board.withLock { b in
+            let head = snapshot(b, items: false)
+            let items = b.items, finished = b.finished
+            let order = items.indices.sorted { x, y in
+                let a = items[x].value, b = items[y].value
+                return (a.since, a.path) < (b.since, b.path)
+            }
+            var writer = JSONWriter(capacity: 1024 + 150 * (items.count + finished.count))
+            head.writeJSON(to: &writer, items: { w in
+                for index in order { items[index].value.writeJSON(to: &w) }
+                for item in finished.reversed() { item.writeJSON(to: &w) }
+            })
+            return writer.bytes
         }
     }
 
@@ -226,7 +263,7 @@ public final class StatusBoard: Sendable {
         guard changed else { return }
         var failure: String? = nil
         do {
-            try AtomicFile.write(Self.fileJSON(snapshot()), to: path, mode: 0o644, durability: .volatile)
+            try AtomicFile.write(fileJSON(), to: path, mode: 0o644, durability: .volatile)
         } catch {
             failure = "\(error)"
         }

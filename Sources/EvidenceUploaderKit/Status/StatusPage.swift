@@ -21,13 +21,84 @@ enum StatusPage {
         var attention: Bool
     }
 
-    static func rows(_ s: StatusSnapshot, _ context: Context) -> [Row] {
-        s.items.map { item in
-            let parts = item.path.split(separator: "/")
-            let destination = item.destination ?? ""
-            return Row(item: item, destination: destination, unit: item.unit ?? "", name: String(parts.last ?? ""),
-                       words: words(item, running: context.running), attention: needsAttention(item, paused: s.paused != nil))
+    /// At most this many files are listed per unit, and this many on the whole page: 10,000 rows
+    /// are megabytes of HTML every few seconds and no help to a reader. The rest are counted in a
+    /// line that points to `evidence-uploader status`; the summary always counts every file.
+    static let rowsPerTable = 200
+    static let rowsPerPage = 1_000
+
+    static func row(_ item: StatusSnapshot.Item, _ s: StatusSnapshot, _ context: Context) -> Row {
+        Row(item: item, destination: item.destination ?? "", unit: item.unit ?? "", name: name(item),
+            words: words(item, running: context.running), attention: needsAttention(item, paused: s.paused != nil))
+    }
+
+    /// The file's name: the last component of its path.
+    static func name(_ item: StatusSnapshot.Item) -> String {
+        String(lastComponent(item.path))
+    }
+
+    static func lastComponent(_ path: String) -> Substring {
+        path.split(separator: "/").last ?? ""
+    }
+
+    /// One table of the page: the files of one destination and unit, those that need attention
+    /// first, then by name; `shown` of them listed (the first ones), the rest only counted.
+    struct Group {
+        var destination: String
+        var unit: String
+        var indices: ArraySlice<Int>
+        var shown: Int
+        var hidden: Int { indices.count - shown }
+    }
+
+    /// The items grouped by destination and unit (both sorted), each group in the page's order,
+    /// with how many of each are listed under `rowsPerTable` and `rowsPerPage`. Sorts indices,
+    /// not items.
+    static func groups(_ s: StatusSnapshot, perTable: Int = rowsPerTable, perPage: Int = rowsPerPage) -> [Group] {
+        let items = s.items
+        let names = items.map { lastComponent($0.path) }
+        let attention = items.map { needsAttention($0, paused: s.paused != nil) }
+        let order = items.indices.sorted { a, b in
+            let x = items[a], y = items[b]
+            let dx = x.destination ?? "", dy = y.destination ?? ""
+            if dx != dy { return dx < dy }
+            let ux = x.unit ?? "", uy = y.unit ?? ""
+            if ux != uy { return ux < uy }
+            if attention[a] != attention[b] { return attention[a] }
+            return names[a] < names[b]
         }
+        var groups: [Group] = []
+        var budget = perPage
+        var start = order.startIndex
+        while start < order.endIndex {
+            let first = items[order[start]]
+            var end = start + 1
+            while end < order.endIndex, items[order[end]].destination ?? "" == first.destination ?? "",
+                  items[order[end]].unit ?? "" == first.unit ?? "" { end += 1 }
+            let shown = min(end - start, perTable, budget)
+            budget -= shown
+            groups.append(Group(destination: first.destination ?? "", unit: first.unit ?? "", indices: order[start..<end], shown: shown))
+            start = end
+        }
+        return groups
+    }
+
+    /// "and 9,800 more files in this unit": what stands for the files not listed.
+    static func moreLine(_ hidden: Int, listed: Int) -> String {
+        (listed == 0 ? "\(grouped(hidden)) \(hidden == 1 ? "file" : "files") in this unit, not listed here"
+                     : "and \(grouped(hidden)) more \(hidden == 1 ? "file" : "files") in this unit, not listed here")
+            + ": run `evidence-uploader status` for the full list"
+    }
+
+    /// 9800 as "9,800".
+    static func grouped(_ number: Int) -> String {
+        let digits = String(number.magnitude)
+        var out = number < 0 ? "-" : ""
+        for (n, digit) in digits.enumerated() {
+            if n > 0 && (digits.count - n) % 3 == 0 { out += "," }
+            out.append(digit)
+        }
+        return out
     }
 
     static func needsAttention(_ item: StatusSnapshot.Item, paused: Bool) -> Bool {
@@ -58,30 +129,38 @@ enum StatusPage {
         var sending = 0
         var waiting = 0
         var attention = 0
-    }
 
-    static func summary(_ rows: [Row], _ context: Context) -> Summary {
-        var summary = Summary()
-        for row in rows {
-            switch row.item.state {
-            case .delivered where row.item.since >= context.startOfToday: summary.deliveredToday += 1
-            case .uploading, .hashing, .compressing: summary.sending += 1
-            case .queued, .retrying, .arriving, .paused: summary.waiting += 1
+        mutating func count(_ item: StatusSnapshot.Item, attention needs: Bool, _ context: Context) {
+            switch item.state {
+            case .delivered where item.since >= context.startOfToday: deliveredToday += 1
+            case .uploading, .hashing, .compressing: sending += 1
+            case .queued, .retrying, .arriving, .paused: waiting += 1
             default: break
             }
-            if row.attention { summary.attention += 1 }
+            if needs { attention += 1 }
         }
+    }
+
+    /// Every item of the snapshot counted, listed or not.
+    static func summary(_ s: StatusSnapshot, _ context: Context) -> Summary {
+        var summary = Summary()
+        for item in s.items { summary.count(item, attention: needsAttention(item, paused: s.paused != nil), context) }
         return summary
     }
 
     // MARK: - HTML
 
     static func html(_ s: StatusSnapshot, _ context: Context) -> String {
-        let rows = rows(s, context)
-        let sum = summary(rows, context)
+        String(decoding: htmlBytes(s, context), as: UTF8.self)
+    }
+
+    /// The page as the bytes written: no String of it, no copy.
+    static func htmlBytes(_ s: StatusSnapshot, _ context: Context) -> [UInt8] {
+        let groups = groups(s)
+        let sum = summary(s, context)
+        let listed = groups.reduce(0) { $0 + $1.shown }
         // About 350 bytes a row: reserved at once, not doubled (and copied) ten times over.
-        var out = ""
-        out.reserveCapacity(4096 + 400 * rows.count)
+        var out = PageBytes(capacity: 4096 + 400 * listed + 300 * groups.count)
         out += """
         <!DOCTYPE html>
         <html lang="en">
@@ -114,32 +193,32 @@ enum StatusPage {
             out += "<p class=\"banner\">New files are not taken yet: \(escape(problem))</p>\n"
         }
         out += "<p class=\"summary\"><strong>\(sum.deliveredToday)</strong> delivered today &middot; <strong>\(sum.sending)</strong> sending &middot; <strong>\(sum.waiting)</strong> waiting &middot; <strong>\(sum.attention)</strong> need attention</p>\n"
-        if rows.isEmpty {
+        if s.items.isEmpty {
             out += "<p>Nothing is waiting. Files dropped into this folder appear here.</p>\n"
         }
-        // Rows are grouped and sorted by their index, not copied (10,000 rows are 3 MB).
-        let byDestination = Dictionary(grouping: rows.indices, by: { rows[$0].destination })
-        for destination in byDestination.keys.sorted() {
-            let group = byDestination[destination]!
-            if !destination.isEmpty {
-                let state = s.destinations?.first { $0.name == destination }?.paused.map { " (on hold: \(escape($0)))" } ?? ""
-                out += "<h2>\(escape(destination))\(state)</h2>\n"
-            }
-            let byUnit = Dictionary(grouping: group, by: { rows[$0].unit })
-            for unit in byUnit.keys.sorted() {
-                out += "<h3>\(unit.isEmpty ? "No unit yet" : "Unit " + escape(unit))</h3>\n"
-                out += "<table>\n<tr><th>File</th><th>Candidate</th><th>State</th><th>Progress</th><th>Expected</th><th>Deadline</th></tr>\n"
-                let order = byUnit[unit]!.sorted { a, b in
-                    (rows[a].attention ? 0 : 1, rows[a].name) < (rows[b].attention ? 0 : 1, rows[b].name)
+        var destination: String? = nil
+        for group in groups {
+            if group.destination != destination {
+                destination = group.destination
+                if !group.destination.isEmpty {
+                    let state = s.destinations?.first { $0.name == group.destination }?.paused.map { " (on hold: \(escape($0)))" } ?? ""
+                    out += "<h2>\(escape(group.destination))\(state)</h2>\n"
                 }
-                for index in order {
-                    out += tableRow(rows[index], context)
+            }
+            out += "<h3>\(group.unit.isEmpty ? "No unit yet" : "Unit " + escape(group.unit))</h3>\n"
+            if group.shown > 0 {
+                out += "<table>\n<tr><th>File</th><th>Candidate</th><th>State</th><th>Progress</th><th>Expected</th><th>Deadline</th></tr>\n"
+                for index in group.indices.prefix(group.shown) {
+                    out += tableRow(row(s.items[index], s, context), context)
                 }
                 out += "</table>\n"
             }
+            if group.hidden > 0 {
+                out += "<p class=\"more\">\(escape(moreLine(group.hidden, listed: group.shown)).replacing("`evidence-uploader status`", with: "<code>evidence-uploader status</code>"))</p>\n"
+            }
         }
         out += "</body>\n</html>\n"
-        return out
+        return out.bytes
     }
 
     static func tableRow(_ row: Row, _ context: Context) -> String {
@@ -176,30 +255,53 @@ enum StatusPage {
     // MARK: - Plain text
 
     static func text(_ s: StatusSnapshot, _ context: Context) -> String {
-        let rows = rows(s, context)
-        let sum = summary(rows, context)
-        var lines = ["Evidence uploads, updated \(Notes.localTime(context.now))", ""]
-        if !context.running { lines.append("THE UPLOADER IS NOT RUNNING: nothing is being sent. Tell IT.") }
-        else if let paused = s.paused { lines.append("UPLOADS ON HOLD: \(paused). IT has been told.") }
-        if let problem = s.problem { lines.append("NEW FILES ARE NOT TAKEN YET: \(problem)") }
-        lines.append("\(sum.deliveredToday) delivered today, \(sum.sending) sending, \(sum.waiting) waiting, \(sum.attention) need attention")
-        let order = rows.indices.sorted { a, b in
-            (rows[a].destination, rows[a].unit, rows[a].name) < (rows[b].destination, rows[b].unit, rows[b].name)
+        String(decoding: textBytes(s, context), as: UTF8.self)
+    }
+
+    /// The plain-text twin as the bytes written; the same files listed as on the page, in its order.
+    static func textBytes(_ s: StatusSnapshot, _ context: Context) -> [UInt8] {
+        let groups = groups(s)
+        let sum = summary(s, context)
+        let listed = groups.reduce(0) { $0 + $1.shown }
+        var out = PageBytes(capacity: 1024 + 160 * listed + 160 * groups.count)
+        out += "Evidence uploads, updated \(Notes.localTime(context.now))\n\n"
+        if !context.running { out += "THE UPLOADER IS NOT RUNNING: nothing is being sent. Tell IT.\n" }
+        else if let paused = s.paused { out += "UPLOADS ON HOLD: \(paused). IT has been told.\n" }
+        if let problem = s.problem { out += "NEW FILES ARE NOT TAKEN YET: \(problem)\n" }
+        out += "\(sum.deliveredToday) delivered today, \(sum.sending) sending, \(sum.waiting) waiting, \(sum.attention) need attention\n"
+        for group in groups {
+            for index in group.indices.prefix(group.shown) {
+                let row = row(s.items[index], s, context)
+                let item = row.item
+                var line = "- " + about(row.destination, row.unit, item.candidate) + "\(row.name): \(row.words)"
+                if [.uploading, .retrying].contains(item.state), item.size > 0 { line += " (\(item.done * 100 / item.size)%)" }
+                if let deadline = item.deadline { line += "; due \(Notes.localTime(deadline))" }
+                if item.risk == "overdue" { line += " OVERDUE" }
+                if item.risk == "at_risk" { line += " AT RISK" }
+                if item.state == .rejected, let message = item.message { line += "\n    why: \(message)" }
+                out += NotificationEvent.oneLine(line).replacing("    why:", with: "\n    why:")
+                out += "\n"
+            }
+            if group.hidden > 0 {
+                out += NotificationEvent.oneLine("- " + about(group.destination, group.unit, nil) + moreLine(group.hidden, listed: group.shown))
+                out += "\n"
+            }
         }
-        for index in order {
-            let row = rows[index]
-            let item = row.item
-            let about = [row.destination, row.unit.isEmpty ? nil : "unit \(row.unit)", item.candidate.map { "candidate \($0)" }]
-                .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
-            var line = "- " + (about.isEmpty ? "" : about + ": ") + "\(row.name): \(row.words)"
-            if [.uploading, .retrying].contains(item.state), item.size > 0 { line += " (\(item.done * 100 / item.size)%)" }
-            if let deadline = item.deadline { line += "; due \(Notes.localTime(deadline))" }
-            if item.risk == "overdue" { line += " OVERDUE" }
-            if item.risk == "at_risk" { line += " AT RISK" }
-            if item.state == .rejected, let message = item.message { line += "\n    why: \(message)" }
-            lines.append(NotificationEvent.oneLine(line).replacing("    why:", with: "\n    why:"))
-        }
-        return lines.joined(separator: "\n") + "\n"
+        return out.bytes
+    }
+
+    /// "AQA, unit 8711-305, candidate 1234: " (what is known of it), or "".
+    private static func about(_ destination: String, _ unit: String, _ candidate: String?) -> String {
+        let about = [destination, unit.isEmpty ? nil : "unit \(unit)", candidate.map { "candidate \($0)" }]
+            .compactMap { $0 }.filter { !$0.isEmpty }.joined(separator: ", ")
+        return about.isEmpty ? "" : about + ": "
+    }
+
+    /// The page's bytes as they are written.
+    struct PageBytes {
+        var bytes: [UInt8] = []
+        init(capacity: Int) { bytes.reserveCapacity(capacity) }
+        static func += (out: inout PageBytes, text: String) { out.bytes.append(contentsOf: text.utf8) }
     }
 
     // MARK: - Escaping

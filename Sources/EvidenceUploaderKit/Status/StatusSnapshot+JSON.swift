@@ -10,7 +10,9 @@ extension StatusSnapshot {
         case command(running: Bool)
     }
 
-    func writeJSON(to w: inout JSONWriter, view: JSONView = .file) {
+    /// `items`: writes the items' elements instead of `self.items` (`StatusBoard` writes its own
+    /// without copying them into a snapshot first); only for `.file`.
+    func writeJSON(to w: inout JSONWriter, view: JSONView = .file, items writeItems: ((inout JSONWriter) -> Void)? = nil) {
         let stopped: Bool
         switch view {
         case .file: stopped = false
@@ -28,6 +30,7 @@ extension StatusSnapshot {
             }
             w.key("items")
             w.array { w in
+                if let writeItems { writeItems(&w); return }
                 for item in items {
                     let stale = StatusRendering.isStale(item.state, running: !stopped)
                     if stale { waiting += 1 }
