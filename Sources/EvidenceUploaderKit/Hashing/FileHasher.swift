@@ -3,15 +3,26 @@ import Glibc
 #endif
 
 /// Hashes a range of an open file with `pread` through one reusable buffer: memory stays
-/// constant whatever the file size.
+/// constant whatever the file size. The buffer is made on first use, no larger than the range
+/// (in pages): hashing a 100 kB file costs 100 kB, not the whole `bufferSize`.
 final class FileHasher {
-    private let buffer: UnsafeMutableRawBufferPointer
+    private let bufferSize: Int
+    private var buffer = UnsafeMutableRawBufferPointer(start: nil, count: 0)
 
     init(bufferSize: Int = 1 << 20) {
-        buffer = .allocate(byteCount: bufferSize, alignment: 4096)
+        self.bufferSize = bufferSize
     }
 
     deinit { buffer.deallocate() }
+
+    private func buffer(for length: Int64) -> UnsafeMutableRawBufferPointer {
+        let wanted = Int(min(Int64(bufferSize), max(4096, (length + 4095) / 4096 * 4096)))
+        if buffer.count < wanted {
+            buffer.deallocate()
+            buffer = .allocate(byteCount: wanted, alignment: 4096)
+        }
+        return buffer
+    }
 
     /// The digest of `length` bytes from `offset`. `progress` is called with the bytes hashed
     /// so far; return false from it to stop (throws a cancellation).
@@ -21,6 +32,7 @@ final class FileHasher {
     ) throws(EvidenceError) -> [UInt8] {
         var digest = Digest(algorithm)
         var done: Int64 = 0
+        let buffer = buffer(for: length)
         while done < length {
             let want = Int(min(Int64(buffer.count), length - done))
             let got: Int
