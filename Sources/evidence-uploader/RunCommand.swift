@@ -20,7 +20,7 @@ struct RunCommand: ParsableCommand {
     func run() throws {
         try reportingFailures {
             let config = try options.load()
-            let logger = makeLogger(config)
+            let logger = config.makeLogger(environment: processEnvironment())
             let passwords: PortalPasswords
             do {
                 passwords = try config.loadPasswords(environment: processEnvironment())
@@ -41,15 +41,6 @@ struct RunCommand: ParsableCommand {
                            signals: signals, environment: processEnvironment()).run()
             }
         }
-    }
-}
-
-func makeLogger(_ config: Config) -> Logger {
-    let environment = processEnvironment()
-    let style = LineLogHandler.style(json: config.log.format == .json, environment: environment)
-    let level = Logger.Level(rawValue: config.log.level.rawValue) ?? .info
-    return Logger(label: "evidence-uploader") { label in
-        LineLogHandler(label: label, level: level, style: style)
     }
 }
 
@@ -77,12 +68,11 @@ final class SignalWatcher {
             let source = DispatchSource.makeSignalSource(signal: number, queue: .global())
             source.setEventHandler {
                 if number == SIGHUP {
-                    signals.reload.raise()
+                    signals.requestReload()
                 } else {
                     logger.notice("stop requested", metadata: ["signal": "\(number == SIGTERM ? "SIGTERM" : "SIGINT")"])
-                    signals.stop.raise()
+                    signals.requestStop()
                 }
-                signals.wake.signal()
             }
             source.resume()
             sources.append(source)

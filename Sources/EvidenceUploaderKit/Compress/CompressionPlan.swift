@@ -5,16 +5,16 @@
 /// bitrate the budget reaches wins (HandBrake's rungs: 2400 / 1250 / 550 / 270 kbps), never above
 /// the source's own resolution; the bitrate is the budget, capped at the rung's ceiling (beyond it
 /// only the file grows, not what a moderator sees).
-public struct CompressionRung: Sendable, Equatable {
+struct CompressionRung: Sendable, Equatable {
     /// The shorter side of the picture: 1080, 720, 480, 360.
-    public let lines: Int
-    public let minVideoKbps: Int
-    public let maxVideoKbps: Int
-    public let audioKbps: Int
+    let lines: Int
+    let minVideoKbps: Int
+    let maxVideoKbps: Int
+    let audioKbps: Int
 
-    public var name: String { "\(lines)p" }
+    var name: String { "\(lines)p" }
 
-    public static let ladder: [CompressionRung] = [
+    static let ladder: [CompressionRung] = [
         CompressionRung(lines: 1080, minVideoKbps: 2400, maxVideoKbps: 6000, audioKbps: 128),
         CompressionRung(lines: 720, minVideoKbps: 1250, maxVideoKbps: 3500, audioKbps: 128),
         CompressionRung(lines: 480, minVideoKbps: 550, maxVideoKbps: 1600, audioKbps: 96),
@@ -22,21 +22,21 @@ public struct CompressionRung: Sendable, Equatable {
     ]
 }
 
-public struct CompressionPlan: Sendable, Equatable {
-    public let rung: CompressionRung
-    public let videoKbps: Int
+struct CompressionPlan: Sendable, Equatable {
+    let rung: CompressionRung
+    let videoKbps: Int
     /// 0 when the source has no sound.
-    public let audioKbps: Int
+    let audioKbps: Int
     /// The output's picture size (even numbers, aspect ratio kept).
-    public let width: Int
-    public let height: Int
+    let width: Int
+    let height: Int
     /// Roughly what the file will weigh.
-    public let expectedBytes: Int64
+    let expectedBytes: Int64
 
     /// Room left for the MP4 container and the encoder's error (two-pass lands within ~0.5 %).
-    public static let margin = 0.04
+    static let margin = 0.04
 
-    public enum Choice: Sendable, Equatable {
+    enum Choice: Sendable, Equatable {
         case fits(CompressionPlan)
         /// Even the lowest rung is over the limit: split into parts of at most `maxMinutes`.
         case tooLong(maxMinutes: Int)
@@ -47,7 +47,7 @@ public struct CompressionPlan: Sendable, Equatable {
     /// The plan for a source of `durationSeconds` at `width`×`height` (`hasAudio`) under
     /// `limitBytes`, starting at rung `from` (0 = 1080p; a result still over the limit is tried
     /// again one rung lower).
-    public static func choose(limitBytes: Int64, durationSeconds: Double, width: Int, height: Int, hasAudio: Bool,
+    static func choose(limitBytes: Int64, durationSeconds: Double, width: Int, height: Int, hasAudio: Bool,
                               from start: Int = 0) -> Choice {
         guard durationSeconds.isFinite, durationSeconds > 0, width > 0, height > 0, limitBytes > 0 else { return .unreadable }
         let totalKbps = Double(limitBytes) * 8 / durationSeconds / 1000 * (1 - margin)
@@ -67,7 +67,7 @@ public struct CompressionPlan: Sendable, Equatable {
     }
 
     /// The longest part, in whole minutes, that still fits at the lowest rung.
-    public static func maxMinutes(limitBytes: Int64, hasAudio: Bool) -> Int {
+    static func maxMinutes(limitBytes: Int64, hasAudio: Bool) -> Int {
         let lowest = CompressionRung.ladder[CompressionRung.ladder.count - 1]
         let kbps = Double(lowest.minVideoKbps + (hasAudio ? lowest.audioKbps : 0))
         let seconds = Double(limitBytes) * 8 * (1 - margin) / (kbps * 1000)
@@ -84,7 +84,7 @@ public struct CompressionPlan: Sendable, Equatable {
     }
 
     /// "720p, 1650 kbps video + 128 kbps audio, about 74 MB".
-    public var summary: String {
+    var summary: String {
         "\(rung.name) (\(width)x\(height)), \(videoKbps) kbps video" + (audioKbps > 0 ? " + \(audioKbps) kbps audio" : "")
             + ", about \(ByteFormatting.human(expectedBytes))"
     }

@@ -2,15 +2,15 @@ import FoundationEssentials
 
 /// What ffprobe says about a video: its length, picture and streams. Read through the
 /// descriptor the daemon opened (`/dev/fd/3`), in a child process with limits.
-public struct VideoFacts: Sendable, Equatable {
-    public var durationSeconds: Double
-    public var width: Int
-    public var height: Int
-    public var hasVideo: Bool
-    public var hasAudio: Bool
+struct VideoFacts: Sendable, Equatable {
+    var durationSeconds: Double
+    var width: Int
+    var height: Int
+    var hasVideo: Bool
+    var hasAudio: Bool
 
     /// "1920x1080, 15 seconds".
-    public var summary: String {
+    var summary: String {
         "\(width)x\(height), \(Notes.durationWords(durationSeconds))"
     }
 

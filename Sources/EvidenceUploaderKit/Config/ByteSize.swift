@@ -1,10 +1,10 @@
 /// A size in bytes as the config writes it: "2.5GB", "150MB", "8MiB".
-public struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible {
-    public let bytes: Int64
+struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible {
+    let bytes: Int64
 
-    public init(bytes: Int64) { self.bytes = bytes }
+    init(bytes: Int64) { self.bytes = bytes }
 
-    public static func < (lhs: ByteSize, rhs: ByteSize) -> Bool { lhs.bytes < rhs.bytes }
+    static func < (lhs: ByteSize, rhs: ByteSize) -> Bool { lhs.bytes < rhs.bytes }
 
     /// Units and their multipliers, largest first within each family.
     static let units: [(name: String, multiplier: Int64)] = [
@@ -21,7 +21,7 @@ public struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible 
     /// "2.5GB", "150MB", "8MiB", "512kB", "100B", "0B"; units B, kB, MB, GB, TB (powers of 1000),
     /// KiB, MiB, GiB, TiB (1024). Case-sensitive units, optional single space before the unit,
     /// decimals allowed when the result is a whole number of bytes.
-    public static func parse(_ text: String) throws(ConfigValueError) -> ByteSize {
+    static func parse(_ text: String) throws(ConfigValueError) -> ByteSize {
         let quantity: DecimalQuantity
         switch DecimalQuantity.split(text) {
         case .success(let q): quantity = q
@@ -47,7 +47,7 @@ public struct ByteSize: Sendable, Hashable, Comparable, CustomStringConvertible 
     }
 
     /// The shortest exact text that parses back to the same value; whole numbers preferred.
-    public var description: String {
+    var description: String {
         guard bytes > 0 else { return "\(bytes)B" }
         var best = "\(bytes)B"
         for unit in ByteSize.units where unit.multiplier > 1 && bytes >= unit.multiplier {

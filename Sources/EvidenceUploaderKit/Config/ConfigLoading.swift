@@ -25,7 +25,7 @@ extension Config {
 
     /// Parses config text. Every problem is collected into one `EvidenceError(.config, ...)`,
     /// one per line: `<source>:<line>: [section] key: <problem>; allowed: <what is allowed>`.
-    public static func parse(_ text: String, source: String, baseDirectory: String) throws(EvidenceError) -> Config {
+    static func parse(_ text: String, source: String, baseDirectory: String) throws(EvidenceError) -> Config {
         try parse(bytes: Array(text.utf8), source: source, baseDirectory: baseDirectory)
     }
 

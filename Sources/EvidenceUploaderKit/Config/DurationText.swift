@@ -1,12 +1,12 @@
 /// Durations as the config writes them: "10s", "250ms", "5m", "1h", "1.5s", "0s".
-public enum DurationText {
+enum DurationText {
     static let units: [(name: String, nanoseconds: Int64)] = [
         ("ms", 1_000_000), ("s", 1_000_000_000), ("m", 60_000_000_000), ("h", 3_600_000_000_000),
     ]
     static let allowed = "a duration like \"10s\", \"250ms\", \"5m\" or \"1.5h\"; units ms, s, m, h"
 
     /// Non-negative; decimals allowed down to whole nanoseconds.
-    public static func parse(_ text: String) throws(ConfigValueError) -> Duration {
+    static func parse(_ text: String) throws(ConfigValueError) -> Duration {
         let quantity: DecimalQuantity
         switch DecimalQuantity.split(text) {
         case .success(let q): quantity = q
@@ -30,7 +30,7 @@ public enum DurationText {
     }
 
     /// Canonical text that parses back to the same duration (to the nanosecond).
-    public static func format(_ d: Duration) -> String {
+    static func format(_ d: Duration) -> String {
         if d < .zero { return "-" + format(.zero - d) }
         let (seconds, attoseconds) = d.components
         let (secondsNs, o1) = seconds.multipliedReportingOverflow(by: 1_000_000_000)

@@ -1,4 +1,4 @@
 /// How log lines are written: plain text for journald, or one JSON object per line.
-public enum LogFormat: String, Sendable, CaseIterable {
+enum LogFormat: String, Sendable, CaseIterable {
     case text, json
 }

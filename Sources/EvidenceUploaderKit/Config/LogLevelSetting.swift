@@ -1,4 +1,4 @@
 /// The `[log] level` setting; the same names as swift-log's levels.
-public enum LogLevelSetting: String, Sendable, CaseIterable {
+enum LogLevelSetting: String, Sendable, CaseIterable {
     case trace, debug, info, notice, warning, error, critical
 }

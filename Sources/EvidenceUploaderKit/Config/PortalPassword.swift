@@ -6,9 +6,9 @@ import Darwin
 
 /// The portal password. It never prints: `description` and `debugDescription` are "<redacted>".
 public struct PortalPassword: Sendable, CustomStringConvertible, CustomDebugStringConvertible, CustomReflectable {
-    public let value: String
+    let value: String
 
-    public init(value: String) { self.value = value }
+    init(value: String) { self.value = value }
 
     public var description: String { "<redacted>" }
     public var debugDescription: String { "<redacted>" }
@@ -52,15 +52,15 @@ extension Config {
 extension Config.Destination {
     /// The systemd credential that holds this destination's password: `portal-password` for the
     /// one portal of a config without destinations, `NAME-password` for `[destination.NAME]`.
-    public var credentialName: String { isImplicit ? PortalPassword.credentialName : "\(name)-password" }
+    var credentialName: String { isImplicit ? PortalPassword.credentialName : "\(name)-password" }
 
     /// The systemd credential that holds an S3 destination's secret access key: `s3-secret`, or
     /// `NAME-s3-secret` for `[destination.NAME]`.
-    public var s3SecretCredentialName: String { isImplicit ? "s3-secret" : "\(name)-s3-secret" }
+    var s3SecretCredentialName: String { isImplicit ? "s3-secret" : "\(name)-s3-secret" }
 
     /// The credential if present, else `password_file` if set, else nil (no authentication).
     /// For S3, the secret access key: its credential, else `secret_file`; one is required.
-    public func loadPassword(environment: [String: String]) throws(EvidenceError) -> PortalPassword? {
+    func loadPassword(environment: [String: String]) throws(EvidenceError) -> PortalPassword? {
         if transferProtocol == .s3 { return try loadS3Secret(environment: environment) }
         if let directory = environment["CREDENTIALS_DIRECTORY"], !directory.isEmpty {
             let path = ConfigPath.normalise(directory + "/" + credentialName)

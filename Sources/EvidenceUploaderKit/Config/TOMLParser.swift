@@ -4,17 +4,17 @@
 ///
 /// It never traps on any input, invalid UTF-8 included: every problem becomes a `TOMLError`
 /// with a line number, and parsing resumes on the next line so all problems are reported.
-public enum TOMLParser {
+enum TOMLParser {
     /// Arrays nested deeper than this are refused (bounds the recursion).
-    public static let maxArrayDepth = 32
+    static let maxArrayDepth = 32
     /// Parsing stops after this many errors.
-    public static let maxErrors = 100
+    static let maxErrors = 100
 
-    public static func parse(_ text: String) -> TOMLParseResult {
+    static func parse(_ text: String) -> TOMLParseResult {
         parse(Array(text.utf8))
     }
 
-    public static func parse(_ bytes: [UInt8]) -> TOMLParseResult {
+    static func parse(_ bytes: [UInt8]) -> TOMLParseResult {
         var parser = Parser(bytes: bytes)
         parser.run()
         return TOMLParseResult(document: TOMLDocument(tables: parser.tables), errors: parser.errors)

@@ -1,5 +1,5 @@
 /// One value of the TOML subset the config file uses.
-public enum TOMLValue: Sendable, Equatable {
+enum TOMLValue: Sendable, Equatable {
     case string(String)
     case integer(Int64)
     case float(Double)
@@ -7,7 +7,7 @@ public enum TOMLValue: Sendable, Equatable {
     case array([TOMLValue])
 
     /// "a string", "an integer"...: for messages about a value of the wrong type.
-    public var typeName: String {
+    var typeName: String {
         switch self {
         case .string: return "a string"
         case .integer: return "an integer"
@@ -18,7 +18,7 @@ public enum TOMLValue: Sendable, Equatable {
     }
 
     /// The value as TOML source text; strings are quoted with escapes.
-    public var tomlText: String {
+    var tomlText: String {
         switch self {
         case .string(let s): return TOMLValue.quote(s)
         case .integer(let i): return String(i)
@@ -33,7 +33,7 @@ public enum TOMLValue: Sendable, Equatable {
     }
 
     /// A TOML basic string that the parser reads back to exactly `s`.
-    public static func quote(_ s: String) -> String {
+    static func quote(_ s: String) -> String {
         var out = "\""
         for scalar in s.unicodeScalars {
             switch scalar {

@@ -1,9 +1,9 @@
 /// A bandwidth limit: "20Mbit/s", "100kbit/s", "1Gbit/s" (bits, powers of 1000) or
 /// "2.5MB/s", "512KiB/s" (bytes, any size unit).
-public struct TransferRate: Sendable, Hashable, CustomStringConvertible {
-    public let bytesPerSecond: Int64
+struct TransferRate: Sendable, Hashable, CustomStringConvertible {
+    let bytesPerSecond: Int64
 
-    public init(bytesPerSecond: Int64) { self.bytesPerSecond = bytesPerSecond }
+    init(bytesPerSecond: Int64) { self.bytesPerSecond = bytesPerSecond }
 
     static let bitUnits: [(name: String, multiplier: Int64)] = [
         ("bit/s", 1), ("kbit/s", 1_000), ("Mbit/s", 1_000_000), ("Gbit/s", 1_000_000_000), ("Tbit/s", 1_000_000_000_000),
@@ -11,7 +11,7 @@ public struct TransferRate: Sendable, Hashable, CustomStringConvertible {
     static let allowed = "a rate like \"20Mbit/s\" or \"2.5MB/s\"; units bit/s, kbit/s, Mbit/s, Gbit/s, Tbit/s or a size unit (B, kB, MB, GB, TB, KiB, MiB, GiB, TiB) followed by /s"
 
     /// Bit rates are rounded down to whole bytes per second. Must be more than 0.
-    public static func parse(_ text: String) throws(ConfigValueError) -> TransferRate {
+    static func parse(_ text: String) throws(ConfigValueError) -> TransferRate {
         guard !text.isEmpty else { throw ConfigValueError(reason: "empty rate", allowed: allowed) }
         guard text.hasSuffix("/s") else {
             throw ConfigValueError(reason: "\(text.debugQuoted) is not a rate per second", allowed: allowed)
@@ -45,5 +45,5 @@ public struct TransferRate: Sendable, Hashable, CustomStringConvertible {
     }
 
     /// Canonical text that parses back to the same value, e.g. "2.5MB/s".
-    public var description: String { ByteSize(bytes: bytesPerSecond).description + "/s" }
+    var description: String { ByteSize(bytes: bytesPerSecond).description + "/s" }
 }

@@ -1,4 +1,4 @@
 /// How the drop folder is watched: inotify, or polling for network file systems where inotify sees nothing.
-public enum WatchMode: String, Sendable, CaseIterable {
+enum WatchMode: String, Sendable, CaseIterable {
     case inotify, poll
 }

@@ -15,7 +15,7 @@ public enum ControlRequests {
     public struct Answer: Sendable, Equatable {
         public var done: Bool
         public var message: String
-        public init(done: Bool, message: String) {
+        init(done: Bool, message: String) {
             self.done = done
             self.message = message
         }

@@ -19,13 +19,25 @@ import Glibc
 /// themselves thread-safe.
 public final class Daemon: @unchecked Sendable {
     public struct Signals: Sendable {
-        public let stop: StopSignal
-        public let reload: StopSignal
-        public let wake: DispatchSemaphore
+        let stop: StopSignal
+        let reload: StopSignal
+        let wake: DispatchSemaphore
         public init() {
             stop = StopSignal()
             reload = StopSignal()
             wake = DispatchSemaphore(value: 0)
+        }
+
+        /// SIGTERM/SIGINT: transfers end where they can resume, then the process exits.
+        public func requestStop() {
+            stop.raise()
+            wake.signal()
+        }
+
+        /// SIGHUP: read the configuration again.
+        public func requestReload() {
+            reload.raise()
+            wake.signal()
         }
     }
 
@@ -166,7 +178,7 @@ public final class Daemon: @unchecked Sendable {
 
     /// `run --once`: what the journal left unfinished, then everything in the drop folder now,
     /// `parallel_uploads` at a time; returns when all were tried.
-    public func runOnce() throws(EvidenceError) -> OnceRun.Summary {
+    func runOnce() throws(EvidenceError) -> OnceRun.Summary {
         precondition(mode == .once)
         try start()
         var summary = OnceRun.Summary()

@@ -5,14 +5,14 @@ import Glibc
 
 /// The sd_notify protocol, spoken directly: one datagram per message to `$NOTIFY_SOCKET`
 /// (a path, or an abstract name written with a leading "@"). Silent when not under systemd.
-public final class SystemdNotifier: Sendable {
+final class SystemdNotifier: Sendable {
     private let socketPath: String?
     /// Half of `WatchdogSec=`, when the service manager asked for keep-alives.
-    public let watchdogInterval: Double?
+    let watchdogInterval: Double?
     /// When WATCHDOG=1 was last sent (monotonic seconds).
     private let lastWatchdog = Mutex(0.0)
 
-    public init(environment: [String: String]) {
+    init(environment: [String: String]) {
         let path = environment["NOTIFY_SOCKET"].flatMap { $0.isEmpty ? nil : $0 }
         socketPath = path
         if path != nil, let usec = environment["WATCHDOG_USEC"].flatMap({ UInt64($0) }), usec > 0,
@@ -23,16 +23,16 @@ public final class SystemdNotifier: Sendable {
         }
     }
 
-    public var isActive: Bool { socketPath != nil }
+    var isActive: Bool { socketPath != nil }
 
-    public func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
-    public func status(_ text: String) { send("STATUS=\(text)") }
-    public func stopping() { send("STOPPING=1") }
-    public func reloading() { send("RELOADING=1") }
+    func ready(status: String) { send("READY=1\nSTATUS=\(status)") }
+    func status(_ text: String) { send("STATUS=\(text)") }
+    func stopping() { send("STOPPING=1") }
+    func reloading() { send("RELOADING=1") }
 
     /// Sends WATCHDOG=1 when half the watchdog interval has passed; call it from the loop
     /// that makes progress, so a stuck loop gets the service restarted.
-    public func watchdog() {
+    func watchdog() {
         guard let interval = watchdogInterval else { return }
         let now = WallClock.monotonic()
         let due = lastWatchdog.withLock { last -> Bool in

@@ -5,8 +5,8 @@ import Glibc
 /// The drop folder, held open by its directory descriptor. Everything inside it is reached
 /// from that descriptor with `openat(O_NOFOLLOW)` one path component at a time, so no symlink
 /// (planted or swapped in) can lead outside it.
-public final class DropFolder: Sendable {
-    public let path: String
+final class DropFolder: Sendable {
+    let path: String
     let fd: Int32
     let device: UInt64
     let inode: UInt64
@@ -17,7 +17,7 @@ public final class DropFolder: Sendable {
             || name.hasSuffix(".part") || name.hasSuffix(".crdownload") || name.hasSuffix(".tmp")
     }
 
-    public init(path: String) throws(EvidenceError) {
+    init(path: String) throws(EvidenceError) {
         self.path = path
         do {
             let opened = try syscall("open drop folder", path: path) { open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC) }
@@ -35,50 +35,50 @@ public final class DropFolder: Sendable {
 
     /// Is `path` still this folder? False when it was removed, or removed and made again (the
     /// descriptor would then read a deleted folder for ever).
-    public func isStillAtItsPath() -> Bool {
+    func isStillAtItsPath() -> Bool {
         var st = Glibc.stat()
         guard fstatat(AT_FDCWD, path, &st, 0) == 0 else { return false }
         return UInt64(st.st_dev) == device && UInt64(st.st_ino) == inode
     }
 
-    public struct Entry: Sendable, Equatable {
-        public var path: String
-        public var size: Int64
-        public var modified: Int64
-        public var device: UInt64 = 0
-        public var inode: UInt64 = 0
+    struct Entry: Sendable, Equatable {
+        var path: String
+        var size: Int64
+        var modified: Int64
+        var device: UInt64 = 0
+        var inode: UInt64 = 0
     }
 
     /// A file whose name is not valid UTF-8: its folder, its raw name, and a readable path.
-    public struct UnreadableName: Sendable, Equatable {
-        public var folder: String
-        public var rawName: [UInt8]
+    struct UnreadableName: Sendable, Equatable {
+        var folder: String
+        var rawName: [UInt8]
         /// The path with the bad bytes shown as U+FFFD, for messages and rejected/.
-        public var readablePath: String {
+        var readablePath: String {
             let name = String(decoding: rawName, as: UTF8.self)
             return folder.isEmpty ? name : folder + "/" + name
         }
     }
 
-    public struct Scan: Sendable {
+    struct Scan: Sendable {
         /// Files (and anything that is not a folder), sorted by path.
-        public var files: [Entry] = []
+        var files: [Entry] = []
         /// Folders below the root, relative.
-        public var folders: [String] = []
+        var folders: [String] = []
         /// Files whose names are not valid UTF-8.
-        public var unreadableNames: [UnreadableName] = []
+        var unreadableNames: [UnreadableName] = []
         /// Folders that could not be read, and why.
-        public var problems: [String] = []
+        var problems: [String] = []
     }
 
     /// Every file under the drop folder, skipping ignored names, the manifest, and folders on
     /// another file system or reached through a symlink. Unreadable folders are reported, not fatal.
-    public func scan(manifestName: String?) -> Scan {
+    func scan(manifestName: String?) -> Scan {
         scan(ignoring: manifestName.map { [$0] } ?? [])
     }
 
     /// The same, leaving out these paths (every destination's manifest, the status page).
-    public func scan(ignoring paths: [String]) -> Scan {
+    func scan(ignoring paths: [String]) -> Scan {
         var result = Scan()
         walk(directoryFD: fd, prefix: "", into: &result, depth: 0)
         let ignored = Set(paths.filter { !$0.isEmpty })
@@ -90,7 +90,7 @@ public final class DropFolder: Sendable {
     }
 
     /// Size and mtime of one file, reached safely (no symlink followed); nil when it is gone.
-    public func stat(_ relativePath: String) -> Entry? {
+    func stat(_ relativePath: String) -> Entry? {
         guard let (directory, name) = try? openParent(relativePath) else { return nil }
         defer { close(directory) }
         var st = Glibc.stat()

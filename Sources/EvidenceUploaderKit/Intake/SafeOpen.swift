@@ -4,13 +4,13 @@ import Glibc
 
 /// A file from the drop folder, open for reading, checked to be a plain file. All reading
 /// goes through `fd`; the path is never opened again.
-public final class EvidenceFile: Sendable {
-    public let relativePath: String
-    public let fd: Int32
-    public let size: Int64
-    public let device: UInt64
-    public let inode: UInt64
-    public let modified: Int64  // nanoseconds since the epoch
+final class EvidenceFile: Sendable {
+    let relativePath: String
+    let fd: Int32
+    let size: Int64
+    let device: UInt64
+    let inode: UInt64
+    let modified: Int64  // nanoseconds since the epoch
 
     init(relativePath: String, fd: Int32, stat st: stat) {
         self.relativePath = relativePath
@@ -23,10 +23,10 @@ public final class EvidenceFile: Sendable {
 
     deinit { close(fd) }
 
-    public var fileName: String { String(relativePath.split(separator: "/").last ?? "") }
+    var fileName: String { String(relativePath.split(separator: "/").last ?? "") }
 
     /// The first `count` bytes (fewer for a short file), for recognising the content.
-    public func head(_ count: Int) throws(EvidenceError) -> [UInt8] {
+    func head(_ count: Int) throws(EvidenceError) -> [UInt8] {
         var buffer = [UInt8](repeating: 0, count: count)
         var got = 0
         while got < count {
@@ -45,7 +45,7 @@ public final class EvidenceFile: Sendable {
     }
 
     /// Is the file still the one we opened, unchanged? (Size and mtime through the descriptor.)
-    public func isUnchanged() -> Bool {
+    func isUnchanged() -> Bool {
         var st = Glibc.stat()
         guard fstat(fd, &st) == 0 else { return false }
         let mtime = Int64(st.st_mtim.tv_sec) * 1_000_000_000 + Int64(st.st_mtim.tv_nsec)
@@ -83,7 +83,7 @@ extension DropFolder {
     /// Opens `relativePath` safely: every folder with `O_NOFOLLOW|O_DIRECTORY`, the file with
     /// `O_NOFOLLOW|O_NONBLOCK` (a FIFO cannot block us), then `fstat` on the descriptor: a
     /// regular file with exactly one link. Anything else is a `Rejection` with the reason.
-    public func openEvidence(_ relativePath: String) throws(OpenFailure) -> EvidenceFile {
+    func openEvidence(_ relativePath: String) throws(OpenFailure) -> EvidenceFile {
         let (directory, name) = try openParent(relativePath)
         defer { close(directory) }
 
@@ -149,7 +149,7 @@ extension DropFolder {
     }
 }
 
-public enum OpenFailure: Error, Sendable {
+enum OpenFailure: Error, Sendable {
     /// The thing at the path is not something we upload; tell the exams officer.
     case rejected(Rejection)
     /// The system refused (it vanished, permissions, I/O): tell the operator.
@@ -159,7 +159,7 @@ public enum OpenFailure: Error, Sendable {
 extension EvidenceFile: EvidenceBytes {
     /// `count` bytes from `offset` (fewer at the end of the file), read through the descriptor
     /// that was opened safely: the policy's byte checks never touch the path.
-    public func read(at offset: Int64, count: Int) throws(EvidenceError) -> [UInt8] {
+    func read(at offset: Int64, count: Int) throws(EvidenceError) -> [UInt8] {
         guard offset >= 0, count > 0, offset < size else { return [] }
         let want = Int(min(Int64(count), size - offset))
         var buffer = [UInt8](repeating: 0, count: want)

@@ -15,8 +15,8 @@ public final class Journal: @unchecked Sendable {
 
     private let inner: Mutex<Inner>
     private let syncs = GroupSync()
-    public let replayReport: ReplayReport
-    public let path: String
+    let replayReport: ReplayReport
+    let path: String
 
     private init(file: JournalFile, state: JournalState, report: ReplayReport) {
         path = file.path
@@ -65,29 +65,29 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Every item, by id.
-    public func items() -> [JournalItem] {
+    func items() -> [JournalItem] {
         inner.withLock { $0.state.sortedItems }
     }
 
     /// Items not moved, rejected or abandoned, by id.
-    public func unfinished() -> [JournalItem] {
+    func unfinished() -> [JournalItem] {
         inner.withLock { $0.state.unfinished }
     }
 
     /// One item by id.
-    public func item(id: UInt64) -> JournalItem? {
+    func item(id: UInt64) -> JournalItem? {
         inner.withLock { $0.state.items[id] }
     }
 
     /// The latest unfinished item for a relative path.
-    public func item(forRelativePath relativePath: String) -> JournalItem? {
+    func item(forRelativePath relativePath: String) -> JournalItem? {
         inner.withLock { inner in
             inner.state.items.values.filter { $0.relativePath == relativePath && !$0.state.isFinished }.max { $0.id < $1.id }
         }
     }
 
     /// The latest moved item with this content and these labels.
-    public func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem? {
+    func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem? {
         inner.withLock { inner in
             inner.state.items.values.filter { $0.state == .moved && $0.sha256 == sha256 && $0.labels == labels }.max { $0.id < $1.id }
         }
@@ -98,7 +98,7 @@ public final class Journal: @unchecked Sendable {
     /// every record written before it durable. Returns the new item id for `.discovered` (whose
     /// id argument is ignored), otherwise the record's id.
     @discardableResult
-    public func append(_ record: JournalRecord) throws(EvidenceError) -> UInt64 {
+    func append(_ record: JournalRecord) throws(EvidenceError) -> UInt64 {
         let id = try inner.withLock { (inner: inout Inner) throws(EvidenceError) -> UInt64 in
             var record = record
             if case .discovered = record {
@@ -119,7 +119,7 @@ public final class Journal: @unchecked Sendable {
     }
 
     /// Makes every record appended so far durable (shared with any other thread syncing now).
-    public func sync() throws(EvidenceError) {
+    func sync() throws(EvidenceError) {
         try syncs.sync { () throws(EvidenceError) in
             let plan = try inner.withLock { (inner: inout Inner) throws(EvidenceError) in try inner.file.syncPlan() }
             do throws(SystemCallError) {

@@ -1,35 +1,35 @@
 /// Where one item stands, folded from its records.
-public enum JournalItemState: String, Sendable, Equatable, CaseIterable {
+enum JournalItemState: String, Sendable, Equatable, CaseIterable {
     case discovered, hashed, created, delivered, moved, rejected, abandoned
 
     /// Moved, rejected or abandoned: nothing more will happen to the item.
-    public var isFinished: Bool { self == .moved || self == .rejected || self == .abandoned }
+    var isFinished: Bool { self == .moved || self == .rejected || self == .abandoned }
 }
 
 /// The current state of one item (one file's journey).
-public struct JournalItem: Sendable, Equatable {
-    public var id: UInt64
-    public var relativePath: String
-    public var device: UInt64
-    public var inode: UInt64
-    public var size: Int64
-    public var mtimeNanos: Int64
-    public var labels: EvidenceLabels
-    public var fileType: String
-    public var endpoint: String
-    public var sha256: String?
-    public var uploadURL: String?
+struct JournalItem: Sendable, Equatable {
+    var id: UInt64
+    var relativePath: String
+    var device: UInt64
+    var inode: UInt64
+    var size: Int64
+    var mtimeNanos: Int64
+    var labels: EvidenceLabels
+    var fileType: String
+    var endpoint: String
+    var sha256: String?
+    var uploadURL: String?
     /// The last offset the server confirmed (the server stays the truth on resume).
-    public var confirmedOffset: Int64
-    public var state: JournalItemState
+    var confirmedOffset: Int64
+    var state: JournalItemState
     /// Where the file was moved (`.moved`, `.rejected`).
-    public var destination: String?
+    var destination: String?
     /// The rejection code (`.rejected`) or why it was given up (`.abandoned`).
-    public var reason: String?
+    var reason: String?
     /// The awarding body (`[destination.NAME]`); "" without destinations.
-    public var destinationName: String = ""
+    var destinationName: String = ""
     /// An oversize video's compressed copy, once finished (`compressed`); nil while none is.
-    public var compressedCopy: CompressedCopy? {
+    var compressedCopy: CompressedCopy? {
         get { compressedCopies.first }
         set { compressedCopies = newValue.map { [$0] } ?? [] }
     }

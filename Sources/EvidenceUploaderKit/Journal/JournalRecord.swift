@@ -2,7 +2,7 @@
 ///
 /// An item is one file's journey from the drop folder to `uploaded/` (or `rejected/`). Ids are
 /// assigned by the journal when `.discovered` is appended and increase.
-public enum JournalRecord: Sendable, Equatable {
+enum JournalRecord: Sendable, Equatable {
     /// A file was found and accepted for upload. The `id` is ignored on append (the journal assigns it).
     /// `destinationName`: the awarding body (`[destination.NAME]`) it goes to; "" for a config
     /// without destinations (and in every journal written before destinations existed).
@@ -29,7 +29,7 @@ public enum JournalRecord: Sendable, Equatable {
     /// The compressed copy is complete and checked: what is uploaded instead of the original.
     case compressed(id: UInt64, copy: CompressedCopy)
 
-    public var id: UInt64 {
+    var id: UInt64 {
         switch self {
         case let .discovered(id, _, _, _, _, _, _, _, _, _): id
         case let .hashed(id, _): id
@@ -60,7 +60,7 @@ public enum JournalRecord: Sendable, Equatable {
         }
     }
 
-    public var typeName: String {
+    var typeName: String {
         switch self {
         case .discovered: "discovered"
         case .hashed: "hashed"
@@ -111,7 +111,7 @@ public enum JournalRecord: Sendable, Equatable {
     }
 
     /// One readable line, control characters escaped.
-    public var dumpLine: String {
+    var dumpLine: String {
         switch self {
         case let .discovered(id, p, d, i, s, m, l, t, e, n):
             "#\(id) discovered path=\(p.debugQuoted) dev=\(d) ino=\(i) size=\(s) mtime_ns=\(m) centre=\(l.centre.debugQuoted) candidate=\(l.candidate.debugQuoted) unit=\(l.unit.debugQuoted) type=\(t.debugQuoted) endpoint=\(e.debugQuoted)"
@@ -133,20 +133,20 @@ public enum JournalRecord: Sendable, Equatable {
 
 /// The compressed copy of an oversize video (`compressed` record): where it waits in the state
 /// folder, what it is, and what the original was, for the receipt.
-public struct CompressedCopy: Sendable, Equatable {
+struct CompressedCopy: Sendable, Equatable {
     /// Relative to the state folder, e.g. "compress/12/output.mp4".
-    public var workFile: String
-    public var size: Int64
-    public var sha256: String
-    public var rung: String
-    public var width: Int64
-    public var height: Int64
-    public var durationMillis: Int64
-    public var originalWidth: Int64
-    public var originalHeight: Int64
-    public var originalDurationMillis: Int64
+    var workFile: String
+    var size: Int64
+    var sha256: String
+    var rung: String
+    var width: Int64
+    var height: Int64
+    var durationMillis: Int64
+    var originalWidth: Int64
+    var originalHeight: Int64
+    var originalDurationMillis: Int64
 
-    public init(workFile: String, size: Int64, sha256: String, rung: String, width: Int64, height: Int64, durationMillis: Int64,
+    init(workFile: String, size: Int64, sha256: String, rung: String, width: Int64, height: Int64, durationMillis: Int64,
                 originalWidth: Int64, originalHeight: Int64, originalDurationMillis: Int64) {
         self.workFile = workFile
         self.size = size

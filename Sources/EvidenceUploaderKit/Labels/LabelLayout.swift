@@ -2,16 +2,16 @@
 /// `{unit}/{candidate}/{file}` (the default). Placeholders fill whole folder names; other
 /// components are literal folder names that must be present (compared case-insensitively, as an
 /// SMB share shows them).
-public struct LabelLayout: Sendable {
+struct LabelLayout: Sendable {
     enum Component: Sendable, Equatable {
         case unit, candidate, file
         case literal(String)
     }
 
-    public let pattern: String
+    let pattern: String
     let components: [Component]
 
-    public init(pattern: String) throws(EvidenceError) {
+    init(pattern: String) throws(EvidenceError) {
         self.pattern = pattern
         self.components = try Self.parse(pattern)
     }
@@ -51,7 +51,7 @@ public struct LabelLayout: Sendable {
     /// For a path relative to the drop root ("8711-305/1234/video.mp4"): the unit and candidate it
     /// gives (nil for a placeholder the layout does not have), or nil where the path does not have
     /// the layout's shape (wrong depth, literal folder mismatch).
-    public func match(relativePath: String) -> (unit: String?, candidate: String?)? {
+    func match(relativePath: String) -> (unit: String?, candidate: String?)? {
         let parts = relativePathComponents(relativePath)
         guard parts.count == components.count else { return nil }
         var unit: String?

@@ -1,11 +1,11 @@
 /// Gives every file its centre, candidate and unit, from the manifest and the folder layout, or
 /// says why it cannot. A file is never uploaded unlabelled or with labels that disagree.
-public struct Labeller: Sendable {
-    public let centre: String
-    public let layout: LabelLayout
-    public let manifest: Manifest?
+struct Labeller: Sendable {
+    let centre: String
+    let layout: LabelLayout
+    let manifest: Manifest?
 
-    public init(centre: String, layout: LabelLayout, manifest: Manifest?) {
+    init(centre: String, layout: LabelLayout, manifest: Manifest?) {
         self.centre = centre
         self.layout = layout
         self.manifest = manifest
@@ -14,7 +14,7 @@ public struct Labeller: Sendable {
     /// The manifest's entry wins where there is one, but if the folders also give a candidate or
     /// unit that differs, the file is rejected (`label-conflict`). Without a manifest entry the
     /// folders must give both (`unlabelled` otherwise). Labels are then validated (`invalid-label`).
-    public func labels(forRelativePath path: String) -> Result<EvidenceLabels, Rejection> {
+    func labels(forRelativePath path: String) -> Result<EvidenceLabels, Rejection> {
         let folders = layout.match(relativePath: path)
         var entry: (candidate: String, unit: String)?
         if let manifest {

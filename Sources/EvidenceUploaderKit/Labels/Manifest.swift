@@ -7,7 +7,7 @@
 /// With `[destination.NAME]` tables a manifest sits in a destination's folder and applies to it,
 /// or in the drop root with a `destination` column naming, on each line, the destination whose
 /// folder `file` is relative to (`parse(_:destinations:)`, then `entries(for:)`).
-public struct Manifest: Sendable {
+struct Manifest: Sendable {
     struct Entry: Sendable, Equatable {
         var file: String
         var candidate: String
@@ -26,7 +26,7 @@ public struct Manifest: Sendable {
     /// Entries that are a bare file name, by name.
     let nameEntries: [String: Entry]
 
-    public var count: Int { pathEntries.count + nameEntries.count }
+    var count: Int { pathEntries.count + nameEntries.count }
 
     /// Keyed by file, and by destination first in a drop root's manifest (which is only read
     /// through `entries(for:)`): the same name may be listed once per destination.
@@ -80,7 +80,7 @@ public struct Manifest: Sendable {
     /// `destinations`: the configured destination names, for a manifest in the drop root of a
     /// config with `[destination.NAME]` tables: it must then have a `destination` column, and each
     /// line must name one of them. Elsewhere (nil) a `destination` column is ignored.
-    public static func parse(_ bytes: [UInt8], destinations: Set<String>? = nil) throws(EvidenceError) -> Manifest {
+    static func parse(_ bytes: [UInt8], destinations: Set<String>? = nil) throws(EvidenceError) -> Manifest {
         func failure(_ line: Int, _ reason: String) -> EvidenceError {
             EvidenceError(.config, "manifest.csv line \(line): \(reason)")
         }
@@ -193,7 +193,7 @@ public struct Manifest: Sendable {
     /// The exact relative-path entry first; otherwise one matching in a different letter case;
     /// otherwise a bare-name entry matching the last component (exact name first, then ignoring
     /// case). Several candidates with different labels are ambiguous: `label-conflict`.
-    public func lookup(relativePath: String) -> Result<(candidate: String, unit: String)?, Rejection> {
+    func lookup(relativePath: String) -> Result<(candidate: String, unit: String)?, Rejection> {
         let parts = relativePathComponents(relativePath)
         guard let name = parts.last.map(String.init) else { return .success(nil) }
         let path = parts.joined(separator: "/")
@@ -209,7 +209,7 @@ public struct Manifest: Sendable {
     }
 
     /// The notes for a file, found the way its labels are (an exact path first, then a bare name).
-    public func notes(relativePath: String) -> String? {
+    func notes(relativePath: String) -> String? {
         let parts = relativePathComponents(relativePath)
         guard let name = parts.last.map(String.init) else { return nil }
         let path = parts.joined(separator: "/")

@@ -7,34 +7,34 @@ import Glibc
 /// One line per event on stderr: readable text on a terminal, `<N>`-prefixed lines without a
 /// timestamp when journald reads stderr (`JOURNAL_STREAM`), or JSON for log shippers.
 /// Messages are constant; the data is in the metadata.
-public struct LineLogHandler: LogHandler {
-    public enum Style: Sendable { case text, journal, json }
+struct LineLogHandler: LogHandler {
+    enum Style: Sendable { case text, journal, json }
 
-    public var logLevel: Logger.Level
-    public var metadata: Logger.Metadata = [:]
+    var logLevel: Logger.Level
+    var metadata: Logger.Metadata = [:]
     private let label: String
     private let style: Style
     private static let writeLock = Mutex(())
 
-    public init(label: String, level: Logger.Level, style: Style) {
+    init(label: String, level: Logger.Level, style: Style) {
         self.label = label
         self.logLevel = level
         self.style = style
     }
 
     /// The style for this process: JSON when asked, journal when stderr is the journal.
-    public static func style(json: Bool, environment: [String: String]) -> Style {
+    static func style(json: Bool, environment: [String: String]) -> Style {
         if json { return .json }
         if let stream = environment["JOURNAL_STREAM"], stderrMatches(stream) { return .journal }
         return .text
     }
 
-    public subscript(metadataKey key: String) -> Logger.Metadata.Value? {
+    subscript(metadataKey key: String) -> Logger.Metadata.Value? {
         get { metadata[key] }
         set { metadata[key] = newValue }
     }
 
-    public func log(event: LogEvent) {
+    func log(event: LogEvent) {
         var all = metadata
         if let extra = event.metadata { all.merge(extra) { $1 } }
         let line: String

@@ -1,11 +1,11 @@
 /// What a file holds, judged by its first bytes.
-public enum ContentKind: Sendable, Equatable {
+enum ContentKind: Sendable, Equatable {
     case video(VideoContainer)
     /// A non-video file recognised by its magic bytes (PDF, images, ZIP-based office files, text...).
     case document(mimeType: String)
     case unknown
 
-    public var isVideo: Bool {
+    var isVideo: Bool {
         if case .video = self { return true }
         return false
     }

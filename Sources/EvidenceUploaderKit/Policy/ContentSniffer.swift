@@ -1,11 +1,11 @@
 /// Tells what a file holds from its first bytes, and which MIME type it is uploaded as.
-public enum ContentSniffer {
+enum ContentSniffer {
     /// How many bytes the caller reads from the start of the file (fewer if the file is shorter).
-    public static let headLength = 1024
+    static let headLength = 1024
 
     /// Recognise by bytes: videos first (ISO-BMFF `ftyp`, AVI, EBML, ASF, MPEG-TS/M2TS, MPEG-PS),
     /// then common documents by their magic, then plain UTF-8 text. Never traps, whatever the bytes.
-    public static func sniff(_ head: [UInt8]) -> ContentKind {
+    static func sniff(_ head: [UInt8]) -> ContentKind {
         if let iso = VideoSignatures.isoBaseMedia(head) { return iso }
         if let container = VideoSignatures.container(of: head) { return .video(container) }
         if let mime = DocumentSignatures.mimeType(of: head) { return .document(mimeType: mime) }
@@ -14,7 +14,7 @@ public enum ContentSniffer {
 
     /// The MIME type for the `filetype` metadata. The bytes decide; the name only refines what the
     /// bytes cannot tell (WMV versus ASF, which Office format a ZIP is).
-    public static func mimeType(of kind: ContentKind, fileName: String) -> String {
+    static func mimeType(of kind: ContentKind, fileName: String) -> String {
         let ext = fileNameExtension(fileName)?.lowercased()
         switch kind {
         case .video(let container):
@@ -45,7 +45,7 @@ public enum ContentSniffer {
     ]
 
     /// Whether the name's extension says "video" (case-insensitive).
-    public static func extensionClaimsVideo(_ fileName: String) -> Bool {
+    static func extensionClaimsVideo(_ fileName: String) -> Bool {
         guard let ext = fileNameExtension(fileName) else { return false }
         return videoExtensions.contains(ext.lowercased())
     }

@@ -2,7 +2,7 @@
 /// ZIP, the box headers of a video). The checks read a bounded number of bytes through it, never
 /// the whole file. In production it is the safely opened descriptor (`EvidenceFile`); in tests
 /// and fuzzing, bytes in memory.
-public protocol EvidenceBytes {
+protocol EvidenceBytes {
     /// The file's size in bytes, as taken when it was opened.
     var size: Int64 { get }
     /// Up to `count` bytes from `offset`: fewer at the end of the file, none at or past it.

@@ -1,12 +1,12 @@
 /// What makes a file useless to a moderator although it was uploaded whole: a password on it, or a
 /// video that stops before its end.
-public enum Unopenable: Sendable, Equatable {
+enum Unopenable: Sendable, Equatable {
     case encrypted(EncryptedFormat)
     case unplayableVideo(VideoContainer, VideoDamage)
 }
 
 /// The formats whose encryption is recognised by their bytes.
-public enum EncryptedFormat: String, Sendable, CaseIterable {
+enum EncryptedFormat: String, Sendable, CaseIterable {
     case zip
     case sevenZip = "7z"
     case rar
@@ -16,7 +16,7 @@ public enum EncryptedFormat: String, Sendable, CaseIterable {
 }
 
 /// Why a video will not play, found by walking its structure.
-public enum VideoDamage: Sendable, Equatable {
+enum VideoDamage: Sendable, Equatable {
     /// An MP4/MOV without its index (`moov`): the recording stopped before the camera wrote it.
     case missingIndex
     /// An MP4/MOV without media data (`mdat`).
@@ -32,18 +32,18 @@ public enum VideoDamage: Sendable, Equatable {
 /// The rule "a moderator must be able to open it": each half can be switched off in `[policy]`.
 /// Pure: it reads the file through `EvidenceBytes`, a bounded number of bytes per format
 /// (see `EncryptionDetector` and `VideoCompleteness`).
-public struct OpenabilityPolicy: Sendable {
-    public let rejectEncrypted: Bool
-    public let rejectUnplayableVideo: Bool
+struct OpenabilityPolicy: Sendable {
+    let rejectEncrypted: Bool
+    let rejectUnplayableVideo: Bool
 
-    public init(rejectEncrypted: Bool, rejectUnplayableVideo: Bool) {
+    init(rejectEncrypted: Bool, rejectUnplayableVideo: Bool) {
         self.rejectEncrypted = rejectEncrypted
         self.rejectUnplayableVideo = rejectUnplayableVideo
     }
 
     /// What stops a moderator opening the file, or nil. `head` is the file's first bytes
     /// (`ContentSniffer.headLength`), `kind` what they were recognised as.
-    public func problem(kind: ContentKind, head: [UInt8], bytes: some EvidenceBytes) throws(EvidenceError) -> Unopenable? {
+    func problem(kind: ContentKind, head: [UInt8], bytes: some EvidenceBytes) throws(EvidenceError) -> Unopenable? {
         if rejectEncrypted, let format = try EncryptionDetector.encryptedFormat(head: head, bytes: bytes) {
             return .encrypted(format)
         }
@@ -55,7 +55,7 @@ public struct OpenabilityPolicy: Sendable {
     }
 
     /// The rejection for `problem`, worded for the exams officer.
-    public func check(fileName: String, kind: ContentKind, head: [UInt8], bytes: some EvidenceBytes) throws(EvidenceError) -> Rejection? {
+    func check(fileName: String, kind: ContentKind, head: [UInt8], bytes: some EvidenceBytes) throws(EvidenceError) -> Rejection? {
         guard let problem = try problem(kind: kind, head: head, bytes: bytes) else { return nil }
         switch problem {
         case .encrypted(let format): return .encrypted(format, fileName: fileName)

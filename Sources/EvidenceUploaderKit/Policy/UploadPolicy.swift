@@ -1,11 +1,11 @@
 /// The awarding body's rules for what may be uploaded and by which route. Pure: it sees a name, a
 /// size and the first bytes (`ContentSniffer.headLength` of them), never the file system.
-public struct UploadPolicy: Sendable {
-    public let maxVideoSize: Int64
-    public let standardUploadLimit: Int64
-    public let maxFileSize: Int64
+struct UploadPolicy: Sendable {
+    let maxVideoSize: Int64
+    let standardUploadLimit: Int64
+    let maxFileSize: Int64
 
-    public init(maxVideoSize: Int64, standardUploadLimit: Int64, maxFileSize: Int64) {
+    init(maxVideoSize: Int64, standardUploadLimit: Int64, maxFileSize: Int64) {
         self.maxVideoSize = maxVideoSize
         self.standardUploadLimit = standardUploadLimit
         self.maxFileSize = maxFileSize
@@ -13,7 +13,7 @@ public struct UploadPolicy: Sendable {
 
     /// The one route rule: up to the standard limit (inclusive) the standard upload, above it
     /// the large-file upload.
-    public func route(forSize size: Int64) -> UploadRoute {
+    func route(forSize size: Int64) -> UploadRoute {
         size <= standardUploadLimit ? .standard : .largeFile
     }
 
@@ -21,7 +21,7 @@ public struct UploadPolicy: Sendable {
     /// (recognised by its bytes, whatever its name) may be at most `maxVideoSize`, any other file at
     /// most `maxFileSize`. Accepted files up to `standardUploadLimit` take the standard route,
     /// larger ones the large-file route. Every limit is inclusive.
-    public func decide(fileName: String, size: Int64, head: [UInt8]) -> PolicyDecision {
+    func decide(fileName: String, size: Int64, head: [UInt8]) -> PolicyDecision {
         guard size > 0 else { return .reject(.emptyFile()) }
         let kind = ContentSniffer.sniff(head)
         if ContentSniffer.extensionClaimsVideo(fileName) && !kind.isVideo {

@@ -1,6 +1,6 @@
 /// The video container formats recognised by their bytes. The raw value is the short name used in
 /// logs and status output.
-public enum VideoContainer: String, Sendable, CaseIterable {
+enum VideoContainer: String, Sendable, CaseIterable {
     case mp4
     case quicktime
     case threeGPP = "3gpp"

@@ -3,27 +3,27 @@ import Glibc
 #endif
 
 /// What the checks (safe open, policy, labels) decided about one file, before any upload.
-public enum Examination: Sendable {
+enum Examination: Sendable {
     case accepted(Acceptance)
     case rejected(Rejection)
 
-    public struct Acceptance: Sendable {
-        public var route: UploadRoute
-        public var kind: ContentKind
-        public var fileType: String
-        public var labels: EvidenceLabels
-        public var endpoint: String
+    struct Acceptance: Sendable {
+        var route: UploadRoute
+        var kind: ContentKind
+        var fileType: String
+        var labels: EvidenceLabels
+        var endpoint: String
         /// The awarding body (`[destination.NAME]`); "" without destinations.
-        public var destination: String
+        var destination: String
         /// An oversize video that will be compressed to fit (`oversize_video = "compress"`): how,
         /// and what ffprobe said about the original.
-        public var compression: (plan: CompressionPlan, original: VideoFacts)? = nil
+        var compression: (plan: CompressionPlan, original: VideoFacts)? = nil
     }
 }
 
 /// The checks of a file's path, step 2 (docs/ARCHITECTURE.md), shared by `run` and `check`: which
 /// destination a file belongs to (by its folder), then that destination's rules and labels.
-public struct Examiner: Sendable {
+struct Examiner: Sendable {
     /// One destination's rules.
     struct Rules: Sendable {
         let destination: Config.Destination
@@ -40,7 +40,7 @@ public struct Examiner: Sendable {
     let compress: Compressor.Settings
 
     /// `manifests`: each destination's manifest, by destination name.
-    public init(config: Config, manifests: [String: Manifest]) throws(EvidenceError) {
+    init(config: Config, manifests: [String: Manifest]) throws(EvidenceError) {
         var rules: [Rules] = []
         for destination in config.destinations {
             let policy = UploadPolicy(
@@ -86,7 +86,7 @@ public struct Examiner: Sendable {
         return rule.endpoint(for: rule.policy.route(forSize: size))
     }
 
-    public func examine(_ file: EvidenceFile, relativePath: String) throws(EvidenceError) -> Examination {
+    func examine(_ file: EvidenceFile, relativePath: String) throws(EvidenceError) -> Examination {
         guard let (rule, innerPath) = rules(forRelativePath: relativePath) else {
             return .rejected(.outsideDestinations(folders: rules.map(\.destination.folder)))
         }

@@ -5,11 +5,11 @@ import Logging
 /// No settle time: the caller says the folder is ready.
 public struct OnceRun {
     public struct Summary: Sendable, Equatable {
-        public var delivered = 0
-        public var rejected = 0
-        public var failed = 0
-        public var stopped = 0
-        public var problems: [String] = []
+        var delivered = 0
+        var rejected = 0
+        var failed = 0
+        var stopped = 0
+        var problems: [String] = []
 
         /// Exit 0 only when everything found was delivered.
         public var succeeded: Bool { rejected == 0 && failed == 0 && stopped == 0 && problems.isEmpty }

@@ -3,7 +3,7 @@ import Logging
 /// What every stage of a file's journey shares: the config, the drop folder, the journal, the
 /// status board, each destination's portal (behind its transport) and the stop signal. Built
 /// once per run (and again on reload).
-public final class Pipeline: Sendable {
+final class Pipeline: Sendable {
     /// One awarding body's portal at run time.
     struct Portal: Sendable {
         let http: HTTPClientSettings

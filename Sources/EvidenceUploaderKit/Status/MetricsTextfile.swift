@@ -12,7 +12,7 @@ import Glibc
 /// node_exporter never reads half of one. Written by hand rather than with swift-metrics or
 /// swift-prometheus: a dozen families of gauges and counters, all already counted by the status
 /// board, need one escaper and a loop, not two more packages to fetch and compile.
-public enum MetricsTextfile {
+enum MetricsTextfile {
     /// The states an item can be in before it is finished, as label values.
     static let activeStates: [(StatusSnapshot.Item.State, String)] = [
         (.arriving, "arriving"), (.queued, "queued"), (.hashing, "hashing"),
@@ -20,7 +20,7 @@ public enum MetricsTextfile {
     ]
 
     /// The whole file. `journalBytes` nil leaves the journal's size out.
-    public static func render(_ snapshot: StatusSnapshot, journalBytes: Int64?, now: Int64,
+    static func render(_ snapshot: StatusSnapshot, journalBytes: Int64?, now: Int64,
                               version: String = EvidenceUploaderVersion.current) -> String {
         var text = Text()
         let counters = snapshot.counters ?? []

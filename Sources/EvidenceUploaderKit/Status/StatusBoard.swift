@@ -47,7 +47,7 @@ public final class StatusBoard: Sendable {
     private let startedAt = WallClock.now()
     static let keptFinished = 100
 
-    public init(stateDirectory: String) {
+    init(stateDirectory: String) {
         path = stateDirectory + "/status.json"
     }
 
@@ -201,7 +201,7 @@ public final class StatusBoard: Sendable {
     /// Goes up with every change to the board (not with time passing): equal numbers, same board.
     var version: UInt64 { board.withLock { $0.version } }
 
-    public func snapshot() -> StatusSnapshot {
+    func snapshot() -> StatusSnapshot {
         board.withLock { b in snapshot(b, items: true) }
     }
 

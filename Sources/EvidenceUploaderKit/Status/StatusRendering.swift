@@ -5,7 +5,7 @@
 /// what it was working on is shown as waiting, without a rate or an ETA.
 public enum StatusRendering {
     /// The state shown, in text and in JSON, for an item the daemon was working on when it stopped.
-    public static let waitingForDaemon = "waiting (daemon stopped)"
+    static let waitingForDaemon = "waiting (daemon stopped)"
 
     /// States that only hold while the daemon runs.
     static func isStale(_ state: StatusSnapshot.Item.State, running: Bool) -> Bool {

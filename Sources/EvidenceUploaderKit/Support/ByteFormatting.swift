@@ -1,8 +1,8 @@
 /// Sizes and rates in the words people read: powers of 1000, as file managers and the
 /// awarding bodies' own rules ("2.5 GB", "150 MB") write them.
-public enum ByteFormatting {
+enum ByteFormatting {
     /// "0 bytes", "999 bytes", "20.0 MB", "2.61 GB": three significant figures above 1 kB.
-    public static func human(_ bytes: Int64) -> String {
+    static func human(_ bytes: Int64) -> String {
         if bytes < 1000 { return bytes == 1 ? "1 byte" : "\(bytes) bytes" }
         let units = ["kB", "MB", "GB", "TB", "PB", "EB"]
         var value = Double(bytes)
@@ -17,7 +17,7 @@ public enum ByteFormatting {
     }
 
     /// A rate in bits per second, as broadband is sold: "19.8 Mbit/s".
-    public static func rate(bytesPerSecond: Double) -> String {
+    static func rate(bytesPerSecond: Double) -> String {
         var bits = bytesPerSecond * 8
         let units = ["bit/s", "kbit/s", "Mbit/s", "Gbit/s"]
         var unit = 0

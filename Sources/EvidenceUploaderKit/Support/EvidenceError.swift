@@ -2,27 +2,27 @@
 ///
 /// Messages never contain secrets. `description` is what the command line prints.
 public struct EvidenceError: Error, CustomStringConvertible, Sendable {
-    public struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
-        public let rawValue: String
-        public init(rawValue: String) { self.rawValue = rawValue }
-        public var description: String { rawValue }
+    struct Code: RawRepresentable, Hashable, Sendable, CustomStringConvertible {
+        let rawValue: String
+        init(rawValue: String) { self.rawValue = rawValue }
+        var description: String { rawValue }
 
-        public static let config = Code(rawValue: "config")
-        public static let secret = Code(rawValue: "secret")
-        public static let system = Code(rawValue: "system")
-        public static let transfer = Code(rawValue: "transfer")
-        public static let protocolViolation = Code(rawValue: "protocol")
-        public static let journal = Code(rawValue: "journal")
+        static let config = Code(rawValue: "config")
+        static let secret = Code(rawValue: "secret")
+        static let system = Code(rawValue: "system")
+        static let transfer = Code(rawValue: "transfer")
+        static let protocolViolation = Code(rawValue: "protocol")
+        static let journal = Code(rawValue: "journal")
         /// The state folder has no room: new work waits, nothing recorded is lost.
-        public static let stateFull = Code(rawValue: "state-full")
-        public static let usage = Code(rawValue: "usage")
+        static let stateFull = Code(rawValue: "state-full")
+        static let usage = Code(rawValue: "usage")
     }
 
-    public let code: Code
-    public let message: String
-    public let cause: (any Error & Sendable)?
+    let code: Code
+    let message: String
+    let cause: (any Error & Sendable)?
 
-    public init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
+    init(_ code: Code, _ message: String, cause: (any Error & Sendable)? = nil) {
         self.code = code
         self.message = message
         self.cause = cause

@@ -5,21 +5,21 @@ import Glibc
 
 /// A flag a graceful stop raises; long blocking work (transfers, hashing, backoff sleeps)
 /// polls it so SIGTERM ends the process within seconds.
-public final class StopSignal: Sendable {
+final class StopSignal: Sendable {
     private let raised = Atomic<Bool>(false)
 
-    public init() {}
+    init() {}
 
-    public var isRaised: Bool { raised.load(ordering: .acquiring) }
+    var isRaised: Bool { raised.load(ordering: .acquiring) }
 
-    public func raise() { raised.store(true, ordering: .releasing) }
+    func raise() { raised.store(true, ordering: .releasing) }
 
     /// Lowers it again (for flags that are handled and re-armed, such as a reload request).
-    public func reset() { raised.store(false, ordering: .releasing) }
+    func reset() { raised.store(false, ordering: .releasing) }
 
     /// Sleeps up to `seconds`, waking early when the signal is raised. Returns false if stopped.
     @discardableResult
-    public func sleep(seconds: Double) -> Bool {
+    func sleep(seconds: Double) -> Bool {
         var left = seconds
         while left > 0 {
             if isRaised { return false }

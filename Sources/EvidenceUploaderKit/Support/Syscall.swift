@@ -5,20 +5,20 @@ import Darwin
 #endif
 
 /// A failed system call: the operation, the path it was about (if any) and `errno`, read at once.
-public struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatable {
-    public let operation: String
-    public let path: String?
-    public let errno: Int32
+struct SystemCallError: Error, CustomStringConvertible, Sendable, Equatable {
+    let operation: String
+    let path: String?
+    let errno: Int32
 
-    public init(operation: String, path: String?, errno: Int32) {
+    init(operation: String, path: String?, errno: Int32) {
         self.operation = operation
         self.path = path
         self.errno = errno
     }
 
-    public var reason: String { String(cString: strerror(errno)) }
+    var reason: String { String(cString: strerror(errno)) }
 
-    public var description: String {
+    var description: String {
         if let path { return "\(operation) \(path.debugQuoted): \(reason)" }
         return "\(operation): \(reason)"
     }
@@ -44,7 +44,7 @@ func syscall<T: BinaryInteger>(
 extension String {
     /// A path or name quoted for a log line or message, with control characters escaped so a
     /// hostile file name cannot forge lines.
-    public var debugQuoted: String {
+    var debugQuoted: String {
         var out = "\""
         for scalar in unicodeScalars {
             switch scalar {

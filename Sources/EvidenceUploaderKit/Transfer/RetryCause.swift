@@ -2,7 +2,7 @@
 /// Said by the failure itself, where it is classified (`TusFailure.retryCause`,
 /// `TransportError.retryCause`), never read back from a message. The raw values are stable:
 /// dashboards and alerts select on them.
-public enum RetryCause: String, CaseIterable, Sendable {
+enum RetryCause: String, CaseIterable, Sendable {
     /// No connection, a reset, a name that did not resolve.
     case network
     /// No answer or too slow (libcurl's timeouts, `low_speed_time`).

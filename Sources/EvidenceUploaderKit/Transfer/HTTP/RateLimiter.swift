@@ -6,7 +6,7 @@ import Glibc
 /// One token bucket shared by every transfer, so `max_rate` caps the total, not each upload.
 /// libcurl's read callbacks ask it for bytes; it sleeps the asking transfer thread until the
 /// bytes are allowed. The rate can change at any time (schedule windows, a reloaded config).
-public final class RateLimiter: Sendable {
+final class RateLimiter: Sendable {
     private struct Bucket {
         var bytesPerSecond: Int64   // 0 = unlimited
         var tokens: Double
@@ -15,13 +15,13 @@ public final class RateLimiter: Sendable {
 
     private let bucket: Mutex<Bucket>
 
-    public init(bytesPerSecond: Int64) {
+    init(bytesPerSecond: Int64) {
         bucket = Mutex(Bucket(bytesPerSecond: bytesPerSecond, tokens: 0, last: WallClock.monotonic()))
     }
 
-    public var bytesPerSecond: Int64 { bucket.withLock { $0.bytesPerSecond } }
+    var bytesPerSecond: Int64 { bucket.withLock { $0.bytesPerSecond } }
 
-    public func setRate(_ bytesPerSecond: Int64) {
+    func setRate(_ bytesPerSecond: Int64) {
         bucket.withLock { b in
             if b.bytesPerSecond != bytesPerSecond {
                 b.bytesPerSecond = bytesPerSecond

@@ -4,10 +4,10 @@
 /// `chunk_size` and grows (up to `max_chunk_size`) while that pause costs more than `idleShare`
 /// of the chunk's time, so the link stays busy; it never shrinks below `chunk_size`.
 /// Pure: the session measures, this decides.
-public enum ChunkSizing {
-    public static let idleShare = 0.02
+enum ChunkSizing {
+    static let idleShare = 0.02
 
-    public static func next(current: Int64, minimum: Int64, maximum: Int64, sentBytes: Int64,
+    static func next(current: Int64, minimum: Int64, maximum: Int64, sentBytes: Int64,
                             sendSeconds: Double, waitSeconds: Double) -> Int64 {
         guard sentBytes >= current / 2, sendSeconds > 0, waitSeconds > 0 else { return current }
         let rate = Double(sentBytes) / sendSeconds

@@ -2,19 +2,19 @@
 /// `"Mon-Fri 08:30-15:30 5Mbit/s"`, `"Sat,Sun unlimited"`, `"daily 00:00-06:00 unlimited"`.
 /// Days: Mon Tue Wed Thu Fri Sat Sun, ranges (`Mon-Fri`), lists (`Sat,Sun`) or `daily`; the time
 /// range is optional (the whole day) and may end at 24:00; the rate is a rate or `unlimited`.
-public struct RateWindow: Sendable, Equatable, CustomStringConvertible {
+struct RateWindow: Sendable, Equatable, CustomStringConvertible {
     /// 0 = Sunday ... 6 = Saturday, as `tm_wday`.
-    public var days: Set<Int>
-    public var startMinute: Int
-    public var endMinute: Int
+    var days: Set<Int>
+    var startMinute: Int
+    var endMinute: Int
     /// nil = unlimited.
-    public var rate: TransferRate?
-    public let description: String
+    var rate: TransferRate?
+    let description: String
 
     static let dayNames = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
     static let allowed = "\"DAYS [HH:MM-HH:MM] RATE\", e.g. \"Mon-Fri 08:30-15:30 5Mbit/s\" or \"Sat,Sun unlimited\"; DAYS: Mon..Sun, ranges, lists or daily; RATE: a rate or unlimited"
 
-    public static func parse(_ text: String) throws(ConfigValueError) -> RateWindow {
+    static func parse(_ text: String) throws(ConfigValueError) -> RateWindow {
         let words = text.split(separator: " ", omittingEmptySubsequences: true).map(String.init)
         guard words.count == 2 || words.count == 3 else {
             throw ConfigValueError(reason: "a window has days, an optional time range and a rate", allowed: allowed)
@@ -36,7 +36,7 @@ public struct RateWindow: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Does this window cover minute `minute` (0..<1440) of weekday `weekday`?
-    public func covers(weekday: Int, minute: Int) -> Bool {
+    func covers(weekday: Int, minute: Int) -> Bool {
         days.contains(weekday) && minute >= startMinute && minute < endMinute
     }
 
@@ -70,9 +70,9 @@ public struct RateWindow: Sendable, Equatable, CustomStringConvertible {
 
 /// The upload rate in force at a moment: the first window that covers it, else `max_rate`.
 /// Pure: the caller passes the weekday and minute of the local time.
-public enum RateSchedule {
+enum RateSchedule {
     /// Bytes per second; 0 = unlimited.
-    public static func bytesPerSecond(windows: [RateWindow], defaultRate: TransferRate?, weekday: Int, minute: Int) -> Int64 {
+    static func bytesPerSecond(windows: [RateWindow], defaultRate: TransferRate?, weekday: Int, minute: Int) -> Int64 {
         if let window = windows.first(where: { $0.covers(weekday: weekday, minute: minute) }) {
             return window.rate?.bytesPerSecond ?? 0
         }
@@ -86,12 +86,12 @@ import Glibc
 
 extension RateSchedule {
     /// The rate for now, in the machine's local time.
-    public static func bytesPerSecondNow(_ transfer: Config.Transfer) -> Int64 {
+    static func bytesPerSecondNow(_ transfer: Config.Transfer) -> Int64 {
         bytesPerSecond(transfer, at: Int64(time(nil)))
     }
 
     /// The rate at second `epochSeconds`, in the machine's local time.
-    public static func bytesPerSecond(_ transfer: Config.Transfer, at epochSeconds: Int64) -> Int64 {
+    static func bytesPerSecond(_ transfer: Config.Transfer, at epochSeconds: Int64) -> Int64 {
         var t = time_t(epochSeconds)
         var parts = tm()
         localtime_r(&t, &parts)

@@ -1,14 +1,14 @@
 /// How long to wait before trying again: exponential backoff with jitter and a cap, and the
 /// server's `Retry-After` honoured (never waiting less than it asks, never more than the cap).
 /// Pure: the caller supplies the random number, so tests need no clock and no randomness.
-public struct RetryPolicy: Sendable, Equatable {
-    public var initialDelaySeconds: Double = 1
-    public var multiplier: Double = 2
-    public var maxDelaySeconds: Double = 60
+struct RetryPolicy: Sendable, Equatable {
+    var initialDelaySeconds: Double = 1
+    var multiplier: Double = 2
+    var maxDelaySeconds: Double = 60
     /// Consecutive failures without progress before an upload gives up; nil = never (the daemon).
-    public var maxAttemptsWithoutProgress: Int? = 8
+    var maxAttemptsWithoutProgress: Int? = 8
 
-    public init(initialDelaySeconds: Double = 1, multiplier: Double = 2, maxDelaySeconds: Double = 60,
+    init(initialDelaySeconds: Double = 1, multiplier: Double = 2, maxDelaySeconds: Double = 60,
                 maxAttemptsWithoutProgress: Int? = 8) {
         self.initialDelaySeconds = initialDelaySeconds
         self.multiplier = multiplier
@@ -18,7 +18,7 @@ public struct RetryPolicy: Sendable, Equatable {
 
     /// The delay before attempt `attempt` (1 = the first retry). `random` in 0..<1 spreads the
     /// delay over its upper half ("equal jitter"), so many clients do not retry in step.
-    public func delaySeconds(attempt: Int, retryAfterSeconds: Int?, random: Double) -> Double {
+    func delaySeconds(attempt: Int, retryAfterSeconds: Int?, random: Double) -> Double {
         var exponential = initialDelaySeconds
         for _ in 1..<max(1, attempt) {
             exponential *= multiplier
@@ -32,7 +32,7 @@ public struct RetryPolicy: Sendable, Equatable {
         return jittered
     }
 
-    public func shouldGiveUp(afterAttempts attempts: Int) -> Bool {
+    func shouldGiveUp(afterAttempts attempts: Int) -> Bool {
         guard let max = maxAttemptsWithoutProgress else { return false }
         return attempts > max
     }
