@@ -19,12 +19,20 @@ struct TransferS3Scenario: Sendable, CustomStringConvertible {
     var retry = RetryPolicy()
     /// `S3UploadSession` sets it: a new one-part file goes as one PutObject.
     var singlePut = false
+    /// Parts sent at once (`S3Settings.parallelParts`).
+    var parallelParts = 1
     let steps: [(S3MultipartMachine.Event, S3MultipartMachine.Action)]
     var description: String { name }
 }
 
 private func send(_ n: Int) -> S3MultipartMachine.Action {
     .send(uploadID: id, number: n, offset: Int64(n - 1) * 5 * mib, length: n == 3 ? 2 * mib : 5 * mib)
+}
+
+private func batch(_ numbers: ClosedRange<Int>) -> S3MultipartMachine.Action {
+    .sendBatch(uploadID: id, parts: numbers.map {
+        S3MultipartMachine.PartRange(number: $0, offset: Int64($0 - 1) * 5 * mib, length: $0 == 3 ? 2 * mib : 5 * mib)
+    })
 }
 
 private let fresh: [(S3MultipartMachine.Event, S3MultipartMachine.Action)] = [
@@ -132,6 +140,41 @@ private let scenarios: [TransferS3Scenario] = [
         (.failed(.transient("x", retryAfterSeconds: nil)), .failed(.transient("x", retryAfterSeconds: nil))),
     ]),
     TransferS3Scenario(name: "stopped", steps: fresh + [(.failed(.cancelled), .failed(.cancelled))]),
+    TransferS3Scenario(name: "parallel parts: three at once, then complete", parallelParts: 3, steps: [
+        (.start(resumeUploadID: nil), .create),
+        (.created(uploadID: id), batch(1...3)),
+        (.sentBatch([.success(p1), .success(p2), .success(p3)]), .complete(uploadID: id, parts: [p1, p2, p3])),
+        (.completed, .finished(uploadID: id)),
+    ]),
+    TransferS3Scenario(name: "parallel parts: two at once, then the last alone", parallelParts: 2, steps: [
+        (.start(resumeUploadID: nil), .create),
+        (.created(uploadID: id), batch(1...2)),
+        (.sentBatch([.success(p1), .success(p2)]), send(3)),
+        (.sent(p3), .complete(uploadID: id, parts: [p1, p2, p3])),
+    ]),
+    TransferS3Scenario(name: "parallel parts: a failed part keeps those before it; it and those after go again", parallelParts: 3, steps: [
+        (.start(resumeUploadID: nil), .create),
+        (.created(uploadID: id), batch(1...3)),
+        (.sentBatch([.success(p1), .failure(.transient("reset", retryAfterSeconds: nil)), .success(p3)]),
+         .backoff(attempt: 1, retryAfterSeconds: nil, reason: "reset")),
+        (.waited, batch(2...3)),
+        (.sentBatch([.success(p2), .success(p3)]), .complete(uploadID: id, parts: [p1, p2, p3])),
+    ]),
+    TransferS3Scenario(name: "parallel parts: BadDigest sends the damaged part and the rest again at once", parallelParts: 3, steps: [
+        (.start(resumeUploadID: nil), .create),
+        (.created(uploadID: id), batch(1...3)),
+        (.sentBatch([.success(p1), .success(p2), .failure(.checksumMismatch)]), send(3)),
+    ]),
+    TransferS3Scenario(name: "parallel parts: resume after the store's contiguous parts", parallelParts: 3, steps: [
+        (.start(resumeUploadID: id), .listParts(uploadID: id, marker: 0)),
+        (.listed([p1, p3], nextMarker: nil), .check(uploadID: id, parts: [p1])),
+        (.checked([p1]), batch(2...3)),
+    ]),
+    TransferS3Scenario(name: "parallel parts: an answer for parts not sent is a protocol violation", parallelParts: 3, steps: [
+        (.start(resumeUploadID: nil), .create),
+        (.created(uploadID: id), batch(1...3)),
+        (.sentBatch([.success(p1)]), .backoff(attempt: 1, retryAfterSeconds: nil, reason: "the portal answered outside the tus protocol: parts acknowledged that were not sent")),
+    ]),
     TransferS3Scenario(name: "single PUT: a one-part file is one PutObject", length: 2 << 20, singlePut: true, steps: [
         (.start(resumeUploadID: nil), .put),
         (.stored, .finished(uploadID: nil)),
@@ -164,7 +207,7 @@ private let scenarios: [TransferS3Scenario] = [
 @Test(arguments: scenarios)
 func s3MachineScenario(_ scenario: TransferS3Scenario) {
     var machine = S3MultipartMachine(plan: S3PartPlan(length: scenario.length, partSize: 5 << 20), retry: scenario.retry,
-                                     singlePut: scenario.singlePut)
+                                     singlePut: scenario.singlePut, parallelParts: scenario.parallelParts)
     for (index, (event, expected)) in scenario.steps.enumerated() {
         let action = machine.handle(event)
         #expect(action == expected, "step \(index): \(event)")

@@ -190,7 +190,7 @@ def test_kill_mid_part_resumes_from_the_stores_parts(uploader, workdir, s3_serve
 
 
 def test_bytes_damaged_in_transit_are_refused_by_the_store_and_sent_again(uploader, workdir, s3_server):
-    """A proxy flips one byte in the body of the first two PUTs (an UploadPart of a multipart
+    """A proxy flips one byte in the body of the first PUTs (an UploadPart of a multipart
     file, and/or the single PutObject of a small one): the store checks each body's SHA-256 and
     refuses it (BadDigest), the daemon sends that part or object again, and both objects end up
     byte-identical: nothing damaged is ever stored."""
@@ -211,9 +211,11 @@ def test_bytes_damaged_in_transit_are_refused_by_the_store_and_sent_again(upload
         result = run_once(uploader, centre)
         stats = proxy.stats.snapshot()
     assert result.returncode == 0, result.describe()
-    assert stats["faults"].get("corrupt") == 2, stats
+    # At least two (parts sent at once may all pass the proxy's count before it is raised).
+    corrupted = stats["faults"].get("corrupt", 0)
+    assert corrupted >= 2, stats
     refused = sum(n for answer, n in stats["responses"].items() if answer.startswith("PUT 4"))
-    assert refused == 2, stats
+    assert refused == corrupted, stats
     for rel in files:
         key = f"{CENTRE_NUMBER}/{rel}"
         assert head(s3_server.endpoint, key)["x-amz-meta-sha256"] == digests[rel]

@@ -3,7 +3,7 @@
 struct ConfigDecoder {
     let document: TOMLDocument
     let baseDirectory: String
-    internal(set) var problems: [ConfigProblem] = []
+    var problems: [ConfigProblem] = []
 
     init(document: TOMLDocument, baseDirectory: String) {
         self.document = document

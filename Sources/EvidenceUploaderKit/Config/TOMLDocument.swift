@@ -10,16 +10,16 @@ struct TOMLEntry: Sendable, Equatable {
 struct TOMLTable: Sendable, Equatable {
     let name: String
     let line: Int
-    internal(set) var entries: [TOMLEntry] = []
+    var entries: [TOMLEntry] = []
     /// Keys whose value could not be parsed (the syntax error is reported separately).
-    internal(set) var damagedKeys: [String] = []
+    var damagedKeys: [String] = []
 
     func entry(_ key: String) -> TOMLEntry? { entries.first { $0.key == key } }
 }
 
 /// A parsed document: the root table first, then the tables in file order.
 struct TOMLDocument: Sendable, Equatable {
-    internal(set) var tables: [TOMLTable]
+    var tables: [TOMLTable]
 
     var root: TOMLTable { tables[0] }
 

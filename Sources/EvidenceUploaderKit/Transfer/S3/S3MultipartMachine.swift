@@ -13,6 +13,9 @@ struct S3MultipartMachine: Sendable {
         case check(uploadID: String, parts: [S3Part])
         /// UploadPart `number`: `length` bytes from `offset`.
         case send(uploadID: String, number: Int, offset: Int64, length: Int64)
+        /// UploadPart for these parts at once, each on a connection of its own (`parallelParts`);
+        /// answer `.sentBatch` with each one's result, in the same order.
+        case sendBatch(uploadID: String, parts: [PartRange])
         /// CompleteMultipartUpload with every part, in order.
         case complete(uploadID: String, parts: [S3Part])
         /// HeadObject: the upload is unknown; was it completed already (a lost answer)?
@@ -32,6 +35,8 @@ struct S3MultipartMachine: Sendable {
         /// The checked parts, from the first, that match the file (with the file's checksums).
         case checked([S3Part])
         case sent(S3Part)
+        /// The results of a `.sendBatch`, part for part.
+        case sentBatch([Result<S3Part, TusFailure>])
         /// PutObject answered: the object is stored.
         case stored
         case completed
@@ -65,14 +70,27 @@ struct S3MultipartMachine: Sendable {
     /// The ListParts page being read.
     private var marker = 0
 
+    /// One part to send: its number and where its bytes are.
+    struct PartRange: Sendable, Equatable {
+        var number: Int
+        var offset: Int64
+        var length: Int64
+    }
+
+    /// How many parts go at once (1: one after another). The store's parts stay the truth: on
+    /// resume only the parts from 1 without a gap are kept, so a kill costs at most the parts in
+    /// flight.
+    let parallelParts: Int
+
     /// A new upload of a file that fits in one part is one PutObject instead of create, part and
     /// complete (two round trips fewer; safe to repeat, unlike a multipart upload it leaves nothing
     /// behind). A journalled multipart upload is still resumed as one.
     let singlePut: Bool
 
-    init(plan: S3PartPlan, retry: RetryPolicy, singlePut: Bool = false) {
+    init(plan: S3PartPlan, retry: RetryPolicy, singlePut: Bool = false, parallelParts: Int = 1) {
         self.plan = plan
         self.singlePut = singlePut
+        self.parallelParts = max(1, parallelParts)
         streak = FailureStreak(policy: retry)
     }
 
@@ -137,6 +155,29 @@ struct S3MultipartMachine: Sendable {
             digestFailures = 0
             return nextPart()
 
+        case let .sentBatch(results):
+            guard uploadID != nil else { return enter(.create) }
+            guard case let .sendBatch(_, sent) = currentBatch, sent.count == results.count else {
+                return failure(.protocolViolation("parts acknowledged that were not sent"))
+            }
+            currentBatch = nil
+            // Kept: the parts from the first one sent up to the first that failed; a failure's
+            // parts after it go again (the store may hold them; it keeps the last of each number).
+            for (range, result) in zip(sent, results) {
+                switch result {
+                case let .success(part):
+                    guard part.number == range.number, part.number == confirmed.count + 1, part.size == plan.size(of: part.number) else {
+                        return failure(.protocolViolation("part \(part.number) acknowledged while part \(confirmed.count + 1) was sent"))
+                    }
+                    confirmed.append(part)
+                    streak.reset()
+                    digestFailures = 0
+                case let .failure(failed):
+                    return failure(failed)
+                }
+            }
+            return nextPart()
+
         case .stored:
             guard phase == .putting else { return failure(.protocolViolation("PutObject answered while none was sent")) }
             streak.reset()
@@ -164,11 +205,11 @@ struct S3MultipartMachine: Sendable {
     private var currentCheck: Action? = nil
 
     private mutating func nextPart() -> Action {
-        guard let id = uploadID else { return enter(.create) }
-        let number = confirmed.count + 1
-        if number > plan.count { return enter(.complete(uploadID: id, parts: confirmed)) }
-        return enter(.send(uploadID: id, number: number, offset: plan.offset(of: number), length: plan.size(of: number)))
+        enter(nextPartAction())
     }
+
+    /// The batch being sent, kept to check `.sentBatch` against it.
+    private var currentBatch: Action? = nil
 
     private mutating func startAgain() -> Action {
         uploadID = nil
@@ -236,6 +277,12 @@ struct S3MultipartMachine: Sendable {
         guard let id = uploadID else { return .create }
         let number = confirmed.count + 1
         if number > plan.count { return .complete(uploadID: id, parts: confirmed) }
+        let last = min(plan.count, number + parallelParts - 1)
+        if last > number {
+            return .sendBatch(uploadID: id, parts: (number...last).map {
+                PartRange(number: $0, offset: plan.offset(of: $0), length: plan.size(of: $0))
+            })
+        }
         return .send(uploadID: id, number: number, offset: plan.offset(of: number), length: plan.size(of: number))
     }
 
@@ -252,6 +299,7 @@ struct S3MultipartMachine: Sendable {
         case let .listParts(_, marker): phase = .listing; self.marker = marker
         case .check: phase = .checking; currentCheck = action
         case .send: phase = .sending
+        case .sendBatch: phase = .sending; currentBatch = action
         case .complete: phase = .completing
         case .headObject: phase = .heading
         case .backoff: phase = .waiting

@@ -1,9 +1,17 @@
+import Synchronization
+
 /// What an S3 destination needs besides its HTTP settings: where objects go and how large a part is.
 struct S3Settings: Sendable, Equatable {
     var location: S3Location
     /// The object key template ({centre}, {unit}, {candidate}, {file}).
     var keyTemplate: String
     var partSize: Int64
+    /// Parts sent at once, each on its own connection.
+    var parallelParts = S3Settings.defaultParallelParts
+
+    /// Three: on a link whose round trip idles one connection between parts, the others fill it;
+    /// a kill costs at most the three parts in flight.
+    static let defaultParallelParts = 3
 }
 
 /// S3 multipart over libcurl with SigV4: the second `UploadTransport` adapter. The journal's one
@@ -14,7 +22,7 @@ struct S3Transport: UploadTransport {
 
     func upload(_ job: UploadJob, retry: RetryPolicy, stop: StopSignal,
                 observer: (any UploadObserver)?) throws(TusFailure) -> UploadResult {
-        try S3UploadSession(client: client(), s3: s3, job: job, retry: retry, stop: stop, observer: observer).run()
+        try S3UploadSession(client: client(), makeClient: client, s3: s3, job: job, retry: retry, stop: stop, observer: observer).run()
     }
 
     func holdsAll(_ url: String, length: Int64) -> Bool {
@@ -51,6 +59,9 @@ struct S3Transport: UploadTransport {
 /// around the pure core. Runs on a transfer thread (it blocks in libcurl).
 final class S3UploadSession {
     private let client: S3Client
+    /// More connections, for parts sent at once (`S3Settings.parallelParts`); made when first needed.
+    private let makeClient: () throws(TusFailure) -> S3Client
+    private var moreClients: [S3Client] = []
     private let s3: S3Settings
     private let job: UploadJob
     private let stop: StopSignal
@@ -58,8 +69,10 @@ final class S3UploadSession {
     private let hasher = FileHasher(bufferSize: 256 * 1024)
     private var backoff: Backoff
 
-    init(client: S3Client, s3: S3Settings, job: UploadJob, retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?) {
+    init(client: S3Client, makeClient: @escaping () throws(TusFailure) -> S3Client, s3: S3Settings, job: UploadJob,
+         retry: RetryPolicy, stop: StopSignal, observer: (any UploadObserver)?) {
         self.client = client
+        self.makeClient = makeClient
         self.s3 = s3
         self.job = job
         self.stop = stop
@@ -69,7 +82,7 @@ final class S3UploadSession {
 
     func run() throws(TusFailure) -> UploadResult {
         let plan = S3PartPlan(length: job.length, partSize: s3.partSize)
-        var machine = S3MultipartMachine(plan: plan, retry: backoff.policy, singlePut: true)
+        var machine = S3MultipartMachine(plan: plan, retry: backoff.policy, singlePut: true, parallelParts: s3.parallelParts)
         let metadata = job.metadata
         // A journalled upload in this bucket goes on at its own key; anything else starts anew.
         let resumed = job.resumeURL.flatMap(S3UploadReference.init).flatMap { $0.bucket == s3.location.bucket ? $0 : nil }
@@ -163,6 +176,22 @@ final class S3UploadSession {
                 catch { throw TusFailure.notRecorded(error.description) }
                 event = .sent(part)
 
+            case let .sendBatch(id, ranges):
+                guard job.fileUnchanged() else { throw .fileChanged }
+                let results = try sendAtOnce(uploadID: id, key: key, ranges: ranges, confirmedBytes: machine.confirmedBytes)
+                bytesSent += ranges.reduce(0) { $0 + $1.length }
+                // Journalled as far as the parts from the first are whole (the machine keeps those).
+                var end = machine.confirmedBytes
+                for (range, result) in zip(ranges, results) {
+                    guard case .success = result else { break }
+                    end = range.offset + range.length
+                }
+                if end > machine.confirmedBytes {
+                    do { try observer?.offsetConfirmed(end, of: job.length) }
+                    catch { throw TusFailure.notRecorded(error.description) }
+                }
+                event = .sentBatch(results)
+
             case let .complete(id, parts):
                 guard job.fileUnchanged() else { throw .fileChanged }
                 do { try client.complete(key: key, uploadID: id, parts: parts); event = .completed }
@@ -187,6 +216,78 @@ final class S3UploadSession {
                 throw failure
             }
             action = advance(event)
+        }
+    }
+
+    /// Sends these parts at once, each from its own thread on its own connection (the session's
+    /// first, then more made as needed), and answers each one's result in order. Progress is
+    /// the bytes the store acknowledged so far plus what each part has sent.
+    private func sendAtOnce(uploadID: String, key: String, ranges: [S3MultipartMachine.PartRange],
+                            confirmedBytes: Int64) throws(TusFailure) -> [Result<S3Part, TusFailure>] {
+        while moreClients.count < ranges.count - 1 { moreClients.append(try makeClient()) }
+        let clients = [client] + moreClients
+        let stop = self.stop
+        let observer = self.observer
+        let shared = Mutex(BatchProgress(sent: Array(repeating: 0, count: ranges.count),
+                                         results: Array(repeating: .failure(.cancelled), count: ranges.count)))
+        let fd = job.fd
+        // The session's own progress callback (one part at a time) comes back after the batch.
+        let sequentialProgress = client.onProgress
+        defer {
+            for extra in moreClients { extra.onProgress = nil }
+            client.onProgress = sequentialProgress
+        }
+        var threads: [OSThread] = []
+        for (slot, range) in ranges.enumerated() {
+            let client = clients[slot]
+            client.onProgress = { sent in
+                shared.withLock { progress in
+                    progress.sent[slot] = sent
+                    observer?.progress(confirmedBytes + progress.sent.reduce(0, +))
+                }
+                return !stop.isRaised
+            }
+            let work = PartWork(client: client, key: key, uploadID: uploadID, range: range, fd: fd)
+            do {
+                threads.append(try OSThread {
+                    let result = work.send()
+                    shared.withLock { $0.results[slot] = result }
+                })
+            } catch {
+                shared.withLock { $0.results[slot] = .failure(.localRead(error.description)) }
+            }
+        }
+        for thread in threads { thread.join() }
+        return shared.withLock { $0.results }
+    }
+}
+
+/// What the threads of a batch of parts share: each part's bytes sent and its result.
+private struct BatchProgress: Sendable {
+    var sent: [Int64]
+    var results: [Result<S3Part, TusFailure>]
+}
+
+/// One part of a batch, sent from its own thread: hash it, then UploadPart it.
+/// `@unchecked Sendable`: the client is used by this part's thread alone until the batch's
+/// threads are joined; the rest are values.
+private struct PartWork: @unchecked Sendable {
+    let client: S3Client
+    let key: String
+    let uploadID: String
+    let range: S3MultipartMachine.PartRange
+    let fd: Int32
+
+    func send() -> Result<S3Part, TusFailure> {
+        let sha256: [UInt8]
+        do { sha256 = try FileHasher(bufferSize: 256 * 1024).digest(.sha256, fd: fd, offset: range.offset, length: range.length) }
+        catch { return .failure(.localRead(error.description)) }
+        do {
+            return .success(try client.uploadPart(key: key, uploadID: uploadID, number: range.number,
+                                                  range: HTTPRequest.FileRange(fd: fd, offset: range.offset, length: range.length),
+                                                  sha256: sha256))
+        } catch {
+            return .failure(error)
         }
     }
 }
