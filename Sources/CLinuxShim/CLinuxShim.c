@@ -92,3 +92,7 @@ int evu_malloc_tune(int mmap_threshold, int arenas) {
     ok &= mallopt(M_ARENA_MAX, arenas);
     return ok ? 0 : -1;
 }
+
+int evu_malloc_trim(void) {
+    return malloc_trim(0);
+}

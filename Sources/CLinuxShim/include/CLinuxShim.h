@@ -26,5 +26,8 @@ int evu_spawn_limited(const char *path, char *const argv[], char *const envp[], 
 /// page of 10,000 items are megabytes, rebuilt every few seconds), and at most `arenas` malloc
 /// arenas however many threads allocate. 0 when both settings were taken.
 int evu_malloc_tune(int mmap_threshold, int arenas);
+/// malloc_trim(0): gives the heap's free pages back to the system (after a burst of work that
+/// left them free, such as admitting thousands of files at once). 1 if memory was released.
+int evu_malloc_trim(void);
 
 #endif

@@ -1,3 +1,4 @@
+import CLinuxShim
 import Logging
 import UploaderCore
 #if canImport(Glibc)
@@ -31,8 +32,9 @@ extension Daemon {
             session.board.forget(path)
         }
         let known = knownPaths()
+        let waiting = settleWaitingMessage()
         for entry in result.files where !known.contains(entry.path) {
-            observe(entry)
+            observe(entry, waiting: waiting)
         }
         checkManifest()
         logger.debug("scanned", metadata: ["reason": "\(reason)", "files": "\(result.files.count)"])
@@ -58,11 +60,18 @@ extension Daemon {
             scan(reason: rescan)
             return
         }
-        let known = knownPaths()
+        // A few hints (the status page's own writes, every few seconds) are looked up one by one:
+        // a set of every queued path would copy 10,000 items to learn they are not new.
+        var known: Set<String>? = nil
         for path in files {
             if config.everyManifestPath.contains(path) { checkManifest(); continue }
             if config.statusPagePaths.contains(path) { continue }
-            if known.contains(path) { continue }
+            if files.count <= 32 {
+                if session.journal.item(forRelativePath: path) != nil { continue }
+            } else {
+                if known == nil { known = knownPaths() }
+                if known?.contains(path) == true { continue }
+            }
             if let entry = pipeline?.drop.stat(path) ?? (try? DropFolder(path: config.folders.drop))?.stat(path) {
                 if !DropFolder.isIgnored(name: String(path.split(separator: "/").last ?? "")) { observe(entry) }
             } else {
@@ -72,7 +81,13 @@ extension Daemon {
         }
     }
 
-    func observe(_ entry: DropFolder.Entry) {
+    /// What the board says of a file waiting to settle: made once per scan, so 10,000 arrivals
+    /// share one string.
+    func settleWaitingMessage() -> String {
+        "waiting \(DurationText.format(config.policy.settleTime)) for it to settle"
+    }
+
+    func observe(_ entry: DropFolder.Entry, waiting: String? = nil) {
         let now = WallClock.monotonic()
         let isNew = settler.observations[entry.path] == nil
         settler.observe(entry.path, size: entry.size, modified: entry.modified, now: now)
@@ -82,16 +97,17 @@ extension Daemon {
         }
         let changing = settler.observations[entry.path].map { $0.changes > 0 } ?? false
         let message = pipeline == nil ? "waiting: a manifest must be fixed first (see the top of status)"
-            : changing ? "still being written" : "waiting \(DurationText.format(config.policy.settleTime)) for it to settle"
+            : changing ? "still being written" : waiting ?? settleWaitingMessage()
         session.board.set(entry.path, state: .arriving, size: entry.size, message: message)
     }
 
     /// Files waiting to settle are looked at again every second: growing, finished, or gone.
     func recheckSettling() {
         guard let drop = pipeline?.drop else { return }
+        let waiting = settleWaitingMessage()
         for path in settler.observations.keys {
             if let entry = drop.stat(path) {
-                observe(entry)
+                observe(entry, waiting: waiting)
             } else {
                 settler.forget(path)
                 session.board.forget(path)
@@ -107,7 +123,11 @@ extension Daemon {
     func admitSettled(now: Double) {
         guard let pipeline else { return }
         let admission = Admission(pipeline: pipeline)
-        for path in settler.ready(now: now) {
+        let ready = settler.ready(now: now)
+        // Thousands admitted at once (the first scan of a full drop folder) leave megabytes of
+        // the heap free: given back to the system, not kept for the daemon's life.
+        defer { if ready.count >= 1000 { _ = evu_malloc_trim() } }
+        for path in ready {
             guard scheduler.admitsNewFiles(now: self.now) else { return }
             let size = settler.observations[path]?.size ?? 0
             settler.forget(path)

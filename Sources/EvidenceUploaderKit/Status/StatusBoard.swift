@@ -8,8 +8,70 @@ import Glibc
 /// The daemon's live view of every item, shared by the loop and the transfer threads, and
 /// written to `<state>/status.json` by atomic replace so `status` can read it at any time.
 public final class StatusBoard: Sendable {
+    /// One unfinished item as the board keeps it: its path is the key, its destination an index
+    /// into `names`, and what few items have (a rate, a forecast) boxed. 96 bytes where a
+    /// `StatusSnapshot.Item` is 208: 10,000 queued items are on the board for the daemon's life.
+    private struct Entry {
+        /// Set only while it uploads, or with a deadline: nil for most items.
+        final class Rare: Sendable {
+            struct Fields: Equatable, Sendable {
+                var bytesPerSecond: Double? = nil
+                var etaSeconds: Double? = nil
+                var deadline: Int64? = nil
+                var estimatedDelivery: Int64? = nil
+                var risk: String? = nil
+            }
+            let fields: Fields
+            init(_ fields: Fields) { self.fields = fields }
+            static func boxed(_ fields: Fields) -> Rare? { fields == Fields() ? nil : Rare(fields) }
+        }
+
+        var id: UInt64
+        var size: Int64
+        var done: Int64
+        var since: Int64
+        var candidate: String?
+        var unit: String?
+        var message: String?
+        var rare: Rare?
+        /// Index into `Board.names`; -1: none.
+        var destination: Int32
+        var state: StatusSnapshot.Item.State
+        var hasID: Bool
+
+        init(id: UInt64?, state: StatusSnapshot.Item.State, size: Int64, since: Int64) {
+            self.id = id ?? 0
+            hasID = id != nil
+            self.state = state
+            self.size = size
+            done = 0
+            self.since = since
+            destination = -1
+        }
+
+        var rareFields: Rare.Fields { rare?.fields ?? Rare.Fields() }
+
+        mutating func updateRare(_ change: (inout Rare.Fields) -> Void) {
+            var fields = rareFields
+            change(&fields)
+            if fields != rareFields { rare = Rare.boxed(fields) }
+        }
+
+        var bytesPerSecond: Double? { rare?.fields.bytesPerSecond }
+
+        func item(path: String, names: [String]) -> StatusSnapshot.Item {
+            let r = rareFields
+            return StatusSnapshot.Item(id: hasID ? id : nil, path: path, destination: destination >= 0 ? names[Int(destination)] : nil,
+                                       candidate: candidate, unit: unit, state: state, size: size, done: done,
+                                       bytesPerSecond: r.bytesPerSecond, etaSeconds: r.etaSeconds, message: message,
+                                       since: since, deadline: r.deadline, estimatedDelivery: r.estimatedDelivery, risk: r.risk)
+        }
+    }
+
     private struct Board {
-        var items: [String: StatusSnapshot.Item] = [:]
+        var items: [String: Entry] = [:]
+        /// Every destination name an entry has pointed at (few: the awarding bodies).
+        var names: [String] = []
         var finished: [StatusSnapshot.Item] = []
         var counts = StatusSnapshot.Totals()
         var paused: String? = nil
@@ -31,6 +93,15 @@ public final class StatusBoard: Sendable {
             dirty = true
             version &+= 1
         }
+
+        mutating func nameIndex(_ name: String?) -> Int32 {
+            guard let name else { return -1 }
+            if let index = names.firstIndex(of: name) { return Int32(index) }
+            names.append(name)
+            return Int32(names.count - 1)
+        }
+
+        func name(_ index: Int32) -> String? { index >= 0 ? names[Int(index)] : nil }
 
         mutating func count(_ destination: String?, _ change: (inout StatusSnapshot.Counters) -> Void) {
             let name = destination ?? ""
@@ -55,26 +126,27 @@ public final class StatusBoard: Sendable {
     func set(_ path: String, state: StatusSnapshot.Item.State, size: Int64, labels: EvidenceLabels? = nil,
              id: UInt64? = nil, message: String? = nil, retryCause: RetryCause = .other) {
         board.withLock { b in
-            var item = b.items[path] ?? StatusSnapshot.Item(id: id, path: path, state: state, size: size, done: 0, since: WallClock.now())
-            item.destination = b.destinations.first { path.hasPrefix($0.folder + "/") }?.name
+            var item = b.items[path] ?? Entry(id: id, state: state, size: size, since: WallClock.now())
+            let destination = b.destinations.first { path.hasPrefix($0.folder + "/") }?.name
+            item.destination = b.nameIndex(destination)
             if item.state != state { item.since = WallClock.now() }
             item.state = state
             item.size = size
             item.message = message
-            if let id { item.id = id }
+            if let id { item.id = id; item.hasID = true }
             if let labels {
                 item.candidate = labels.candidate
                 item.unit = labels.unit
             }
-            if state != .uploading { item.bytesPerSecond = nil; item.etaSeconds = nil }
+            if state != .uploading { item.updateRare { $0.bytesPerSecond = nil; $0.etaSeconds = nil } }
             if state == .retrying {
-                b.count(item.destination) { $0.retries[retryCause.rawValue, default: 0] += 1 }
+                b.count(destination) { $0.retries[retryCause.rawValue, default: 0] += 1 }
             }
             switch state {
             case .delivered, .rejected, .failed:
                 b.items[path] = nil
                 b.rates[path] = nil
-                b.finished.append(item)
+                b.finished.append(item.item(path: path, names: b.names))
                 if b.finished.count > Self.keptFinished { b.finished.removeFirst(b.finished.count - Self.keptFinished) }
                 switch state {
                 case .delivered: b.counts.delivered += 1
@@ -84,9 +156,9 @@ public final class StatusBoard: Sendable {
                 switch state {
                 case .delivered:
                     b.lastDeliveryAt = WallClock.now()
-                    b.count(item.destination) { $0.delivered += 1; $0.deliveredBytes += size }
-                case .rejected: b.count(item.destination) { $0.rejected += 1 }
-                default: b.count(item.destination) { $0.failed += 1 }
+                    b.count(destination) { $0.delivered += 1; $0.deliveredBytes += size }
+                case .rejected: b.count(destination) { $0.rejected += 1 }
+                default: b.count(destination) { $0.failed += 1 }
                 }
             default:
                 b.items[path] = item
@@ -99,10 +171,13 @@ public final class StatusBoard: Sendable {
     func setForecast(_ path: String, deadline: Int64?, estimatedDelivery: Int64?, risk: String?) {
         board.withLock { b in
             guard var item = b.items[path] else { return }
-            guard item.deadline != deadline || item.estimatedDelivery != estimatedDelivery || item.risk != risk else { return }
-            item.deadline = deadline
-            item.estimatedDelivery = estimatedDelivery
-            item.risk = risk
+            let r = item.rareFields
+            guard r.deadline != deadline || r.estimatedDelivery != estimatedDelivery || r.risk != risk else { return }
+            item.updateRare {
+                $0.deadline = deadline
+                $0.estimatedDelivery = estimatedDelivery
+                $0.risk = risk
+            }
             b.items[path] = item
             b.changed()
         }
@@ -116,7 +191,7 @@ public final class StatusBoard: Sendable {
             // Bytes sent: what the upload moved on since its last report. Its first report on the
             // board is only the baseline: where a resumed upload starts, not bytes sent now.
             if b.rates[path] != nil, done > item.done {
-                b.count(item.destination) { $0.sentBytes += done - item.done }
+                b.count(b.name(item.destination)) { $0.sentBytes += done - item.done }
             }
             var entry = b.rates[path] ?? (done, now, 0)
             let dt = now - entry.time
@@ -133,8 +208,11 @@ public final class StatusBoard: Sendable {
                 item.since = WallClock.now()
             }
             item.done = done
-            item.bytesPerSecond = entry.rate > 0 ? entry.rate : nil
-            item.etaSeconds = entry.rate > 0 ? Double(item.size - done) / entry.rate : nil
+            let size = item.size
+            item.updateRare {
+                $0.bytesPerSecond = entry.rate > 0 ? entry.rate : nil
+                $0.etaSeconds = entry.rate > 0 ? Double(size - done) / entry.rate : nil
+            }
             b.items[path] = item
             b.changed()
         }
@@ -210,7 +288,6 @@ public final class StatusBoard: Sendable {
         var totals = b.counts
         // One pass and one array: with 10,000 items queued this runs every second.
         var items: [StatusSnapshot.Item] = []
-        if withItems { items.reserveCapacity(b.items.count + b.finished.count) }
         for item in b.items.values {
             switch item.state {
             case .arriving: totals.arriving += 1
@@ -219,10 +296,14 @@ public final class StatusBoard: Sendable {
             default: break
             }
             if let rate = item.bytesPerSecond { totals.bytesPerSecond += rate }
-            if withItems { items.append(item) }
         }
         if withItems {
-            items.sort { ($0.since, $0.path) < ($1.since, $1.path) }
+            // The indices are sorted, not the items (no scratch copy of 10,000 of them).
+            items.reserveCapacity(b.items.count + b.finished.count)
+            for index in Self.order(b.items) {
+                let (path, entry) = b.items[index]
+                items.append(entry.item(path: path, names: b.names))
+            }
             items.append(contentsOf: b.finished.reversed())
         }
         return StatusSnapshot(pid: getpid(), startedAt: startedAt, updatedAt: WallClock.now(), paused: b.paused,
@@ -239,17 +320,25 @@ public final class StatusBoard: Sendable {
     func fileJSON() -> [UInt8] {
         board.withLock { b in
             let head = snapshot(b, items: false)
-            let items = b.items, finished = b.finished
-            let order = items.indices.sorted { x, y in
-                let a = items[x].value, b = items[y].value
-                return (a.since, a.path) < (b.since, b.path)
-            }
+            let items = b.items, finished = b.finished, names = b.names
+            let order = Self.order(items)
             var writer = JSONWriter(capacity: 1024 + 150 * (items.count + finished.count))
             head.writeJSON(to: &writer, items: { w in
-                for index in order { items[index].value.writeJSON(to: &w) }
+                for index in order {
+                    let (path, entry) = items[index]
+                    entry.item(path: path, names: names).writeJSON(to: &w)
+                }
                 for item in finished.reversed() { item.writeJSON(to: &w) }
             })
             return writer.bytes
+        }
+    }
+
+    /// The board's items in the snapshot's order (by the time they entered their state, then path).
+    private static func order(_ items: [String: Entry]) -> [Dictionary<String, Entry>.Index] {
+        items.indices.sorted { x, y in
+            let a = items[x], b = items[y]
+            return (a.value.since, a.key) < (b.value.since, b.key)
         }
     }
 
