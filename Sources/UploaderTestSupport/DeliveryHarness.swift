@@ -6,7 +6,7 @@ import Synchronization
 import Glibc
 #endif
 
-/// One `Delivery` wired to the doubles: an in-memory journal, a fake drop folder and
+/// One `Delivery` (and an `Admission`) wired to the doubles: an in-memory journal, a fake drop folder and
 /// `uploaded/`, a manual clock, a scripted transport, and a log of rejections. No process, no
 /// network, no sleep. The pipeline only gives the config in force (a temporary state folder
 /// holds the status file it is never asked to write).
@@ -51,6 +51,19 @@ final class DeliveryHarness {
         Delivery(pipeline: pipeline, ports: ports).deliver(item)
     }
 
+    /// The admission's ports: the same journal and drop folder, the config's real examiner, and
+    /// the log of rejections.
+    var admissionPorts: AdmissionPorts {
+        let examiner = pipeline.examiner
+        return AdmissionPorts(journal: journal, drop: drop,
+                              examine: { file, relativePath throws(EvidenceError) in try examiner.examine(file, relativePath: relativePath) },
+                              reject: rejections.admissionPort)
+    }
+
+    func admit(_ relativePath: String, active: Set<UInt64> = []) -> Admission.Result {
+        Admission(pipeline: pipeline, ports: admissionPorts).admit(relativePath, active: active)
+    }
+
     /// Drops a file in and journals it (`discovered`), as admission would; returns the item.
     @discardableResult
     func discover(_ relativePath: String, bytes: [UInt8], inode: UInt64,
@@ -79,20 +92,35 @@ final class DeliveryHarness {
     }
 }
 
-/// The rejections a delivery asked for (moved to `rejected/` unless told they fail).
+/// The rejections a delivery or an admission asked for (moved to `rejected/` unless told they fail).
 final class RejectionLog: Sendable {
-    private let state = Mutex<(rejected: [(path: String, code: String)], moves: Bool)>(([], true))
+    struct Filed: Sendable, Equatable {
+        var path: String
+        var code: String
+        var size: Int64
+        /// The file that was opened (a different one at the path would not be moved).
+        var inode: UInt64?
+    }
+
+    private let state = Mutex<(rejected: [Filed], moves: Bool)>(([], true))
 
     var port: @Sendable (JournalItem, Rejection) -> Bool {
-        { [self] item, rejection in
-            state.withLock { state in
-                state.rejected.append((item.relativePath, rejection.code))
-                return state.moves
-            }
+        { [self] item, rejection in file(Filed(path: item.relativePath, code: rejection.code, size: item.size, inode: item.inode)) }
+    }
+
+    var admissionPort: @Sendable (String, Rejection, Int64, UInt64?) -> Bool {
+        { [self] path, rejection, size, inode in file(Filed(path: path, code: rejection.code, size: size, inode: inode)) }
+    }
+
+    private func file(_ filed: Filed) -> Bool {
+        state.withLock { state in
+            state.rejected.append(filed)
+            return state.moves
         }
     }
 
     var codes: [String] { state.withLock { $0.rejected.map(\.code) } }
+    var filed: [Filed] { state.withLock { $0.rejected } }
 
     func failMoves() { state.withLock { $0.moves = false } }
 }

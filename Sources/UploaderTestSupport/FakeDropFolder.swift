@@ -16,9 +16,12 @@ final class FakeDropFolder: EvidenceSource {
         var inode: UInt64
         var modified: Int64
         var changed = false
+        /// Another process still has it open for writing.
+        var beingWritten = false
     }
 
     private let files = Mutex([String: File]())
+    private let refusals = Mutex([String: Rejection]())
 
     init() {}
 
@@ -31,11 +34,20 @@ final class FakeDropFolder: EvidenceSource {
     /// The file changed in place (size or mtime): open descriptors of it see that.
     func change(_ relativePath: String) { files.withLock { $0[relativePath]?.changed = true } }
 
+    /// Another process holds the file open for writing (or no longer does).
+    func beingWritten(_ relativePath: String, _ writing: Bool = true) {
+        files.withLock { $0[relativePath]?.beingWritten = writing }
+    }
+
+    /// The next open of this path is refused as unsafe, with this rejection (a symlink, a FIFO...).
+    func refuse(_ relativePath: String, _ rejection: Rejection) { refusals.withLock { $0[relativePath] = rejection } }
+
     func file(_ relativePath: String) -> File? { files.withLock { $0[relativePath] } }
 
     var paths: [String] { files.withLock { $0.keys.sorted() } }
 
     func openEvidence(_ relativePath: String) throws(OpenFailure) -> FakeEvidence {
+        if let rejection = refusals.withLock({ $0.removeValue(forKey: relativePath) }) { throw .rejected(rejection) }
         guard let file = file(relativePath) else {
             throw .system(SystemCallError(operation: "stat", path: relativePath, errno: ENOENT))
         }
@@ -84,5 +96,17 @@ final class FakeEvidence: OpenedEvidence {
     var fileName: String { String(relativePath.split(separator: "/").last ?? "") }
 
     func isUnchanged() -> Bool { !(folder.file(relativePath)?.changed ?? false) }
+
+    func isOpenForWritingElsewhere() -> Bool { folder.file(relativePath)?.beingWritten ?? false }
+
+    func head(_ count: Int) throws(EvidenceError) -> [UInt8] { try read(at: 0, count: count) }
+
+    func read(at offset: Int64, count: Int) throws(EvidenceError) -> [UInt8] {
+        guard offset >= 0, offset < size, count > 0 else { return [] }
+        var buffer = [UInt8](repeating: 0, count: Int(min(Int64(count), size - offset)))
+        let n = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress!, $0.count, off_t(offset)) }
+        guard n >= 0 else { throw EvidenceError(.system, "cannot read \(relativePath)") }
+        return Array(buffer.prefix(n))
+    }
 }
 #endif

@@ -1,10 +1,23 @@
-/// The real world behind the delivery's ports (`Ports.swift`).
+import CLinuxShim
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// The real world behind the ports of a delivery and an admission (`Ports.swift`).
 
 extension Journal: ItemJournal {}
 
 extension DropFolder: EvidenceSource {}
 
-extension EvidenceFile: OpenedEvidence {}
+extension EvidenceFile: OpenedEvidence {
+    /// Whether another process still has the file open for writing: a read lease cannot be
+    /// taken then. Where leases are not available (not the owner, network file systems) this
+    /// says false and the settle time alone decides.
+    func isOpenForWritingElsewhere() -> Bool {
+        if evu_probe_read_lease(fd) == 0 { return false }
+        return errno == EAGAIN || errno == EBUSY
+    }
+}
 
 /// `uploaded/` as a sink: the never-overwrite mover, reaching the file from the drop folder's
 /// descriptor; compressed copies come from the state folder.
@@ -47,6 +60,20 @@ extension DeliveryPorts {
             portal: { [pipeline] destination in pipeline.portal(for: destination) },
             reject: { [pipeline] item, rejection in
                 pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id, inode: item.inode)
+            })
+    }
+}
+
+extension AdmissionPorts {
+    /// The ports of a run's admissions: its journal, drop folder, examiner and `rejected/`.
+    init(pipeline: Pipeline) {
+        self.init(
+            journal: pipeline.journal, drop: pipeline.drop,
+            examine: { [examiner = pipeline.examiner] file, relativePath throws(EvidenceError) in
+                try examiner.examine(file, relativePath: relativePath)
+            },
+            reject: { [pipeline] relativePath, rejection, size, inode in
+                pipeline.reject(relativePath, rejection, size: size, inode: inode)
             })
     }
 }

@@ -1,69 +1,131 @@
-import CLinuxShim
 import Logging
 import UploaderCore
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Takes a settled file into the queue: safe open, checks, and a `discovered` record in the
-/// journal; or rejects it to `rejected/` with its reason.
+/// journal; or rejects it to `rejected/` with its reason. The decisions are the
+/// `AdmissionMachine`'s (UploaderCore); this is its thin driver: it performs each action through
+/// the ports (`AdmissionPorts`) and feeds the result back, until the machine says how it ended.
 struct Admission {
     typealias Result = AdmissionResult
 
     let pipeline: Pipeline
+    let ports: AdmissionPorts
+
+    init(pipeline: Pipeline, ports: AdmissionPorts? = nil) {
+        self.pipeline = pipeline
+        self.ports = ports ?? AdmissionPorts(pipeline: pipeline)
+    }
 
     /// `active`: items a transfer thread is working on now; they are never touched here.
     func admit(_ relativePath: String, active: Set<UInt64> = []) -> Result {
-        let logger = pipeline.logger(for: relativePath)
-        let file: EvidenceFile
-        do {
-            file = try pipeline.drop.openEvidence(relativePath)
-        } catch {
-            switch error {
-            case let .rejected(rejection):
-                return pipeline.reject(relativePath, rejection, size: 0) ? .rejected : .deferred("could not move it to rejected/")
-            case let .system(cause):
-                return .deferred(cause.description)
+        var run = AdmissionRun(self, relativePath, active: active)
+        return run.run()
+    }
+}
+
+/// One admission under way: the machine, the file it opened and what examining it found.
+private struct AdmissionRun {
+    let ports: AdmissionPorts
+    let board: StatusBoard
+    let relativePath: String
+    let logger: Logger
+    var machine: AdmissionMachine
+    var file: (any OpenedEvidence)? = nil
+    var acceptance: Examination.Acceptance? = nil
+
+    init(_ admission: Admission, _ relativePath: String, active: Set<UInt64>) {
+        ports = admission.ports
+        board = admission.pipeline.board
+        self.relativePath = relativePath
+        logger = admission.pipeline.logger(for: relativePath)
+        machine = AdmissionMachine(active: active)
+    }
+
+    mutating func run() -> AdmissionResult {
+        var actions = machine.start()
+        while true {
+            var event: AdmissionMachine.Event? = nil
+            for action in actions {
+                if case let .end(result) = action { return result }
+                event = perform(action)
             }
+            guard let event else { return .deferred("the admission stopped without a result") }
+            actions = machine.handle(event)
         }
-        if file.isOpenForWritingElsewhere() {
-            return .deferred("still open for writing")
-        }
-        if let existing = pipeline.journal.item(forRelativePath: relativePath) {
-            if active.contains(existing.id) {
-                return .deferred("its earlier version is being uploaded")
-            }
-            if existing.device == file.device && existing.inode == file.inode && existing.size == file.size
-                && existing.mtimeNanos == file.modified {
-                return .alreadyQueued(existing.id)
-            }
-            // Replaced under the same name: the old item is superseded (Delivery terminates its upload).
-            // Not recorded = not replaced: the new file waits, and is looked at again later.
+    }
+
+    /// Performs one action; the result is the machine's next event (nil for `.tell`).
+    private mutating func perform(_ action: AdmissionMachine.Action) -> AdmissionMachine.Event? {
+        switch action {
+        case .open:
             do {
-                try pipeline.journal.append(.abandoned(id: existing.id, reason: "replaced by a new file with the same name"))
+                let opened = try ports.drop.openEvidence(relativePath)
+                file = opened
+                return .opened(.init(device: opened.device, inode: opened.inode, size: opened.size, modified: opened.modified))
             } catch {
-                return recordingFailed(error, logger: logger)
+                switch error {
+                case let .rejected(rejection): return .refused(.init(rejection))
+                case let .system(cause): return .failed(.init(.other, cause.description))
+                }
             }
+        case .checkWriters:
+            return .writers(file?.isOpenForWritingElsewhere() ?? false)
+        case .findQueued:
+            return .queued(ports.journal.item(forRelativePath: relativePath).map {
+                .init(id: $0.id, file: .init(device: $0.device, inode: $0.inode, size: $0.size, modified: $0.mtimeNanos))
+            })
+        case .examine:
+            guard let file else { return .failed(.init(.other, "the file is not open")) }
+            do {
+                switch try ports.examine(file, relativePath) {
+                case let .rejected(rejection):
+                    return .refused(.init(rejection))
+                case let .accepted(accepted):
+                    acceptance = accepted
+                    return .accepted
+                }
+            } catch {
+                return .failed(.init(error))
+            }
+        case let .record(record):
+            guard let journalRecord = journalRecord(record) else { return .failed(.init(.other, "nothing was examined")) }
+            do {
+                return .recorded(try ports.journal.append(journalRecord))
+            } catch {
+                return .failed(.init(error))
+            }
+        case let .reject(rejection, opened):
+            let moved = ports.reject(relativePath, Rejection(code: rejection.code, message: rejection.message),
+                                     opened?.size ?? 0, opened?.inode)
+            return .rejectionFiled(moved: moved)
+        case let .tell(notice):
+            tell(notice)
+            return nil
+        case .end:
+            return nil
+        }
+    }
+
+    private func journalRecord(_ record: AdmissionMachine.Record) -> JournalRecord? {
+        switch record {
+        case let .abandoned(id, reason):
+            return .abandoned(id: id, reason: reason)
+        case let .discovered(file):
+            guard let acceptance else { return nil }
+            return .discovered(id: 0, relativePath: relativePath, device: file.device, inode: file.inode, size: file.size,
+                               mtimeNanos: file.modified, labels: acceptance.labels, fileType: acceptance.fileType,
+                               endpoint: acceptance.endpoint, destinationName: acceptance.destination)
+        }
+    }
+
+    /// The operator's words for each notice (and the status board's line for a queued file).
+    private func tell(_ notice: AdmissionMachine.Notice) {
+        switch notice {
+        case .replaced:
             logger.notice("file replaced before its upload finished; starting again with the new one")
-        }
-        let acceptance: Examination.Acceptance
-        do {
-            switch try pipeline.examiner.examine(file, relativePath: relativePath) {
-            case let .rejected(rejection):
-                return pipeline.reject(relativePath, rejection, size: file.size, inode: file.inode)
-                    ? .rejected : .deferred("could not move it to rejected/")
-            case let .accepted(accepted):
-                acceptance = accepted
-            }
-        } catch {
-            return .deferred(error.description)
-        }
-        do {
-            let id = try pipeline.journal.append(.discovered(
-                id: 0, relativePath: relativePath, device: file.device, inode: file.inode, size: file.size,
-                mtimeNanos: file.modified, labels: acceptance.labels, fileType: acceptance.fileType,
-                endpoint: acceptance.endpoint, destinationName: acceptance.destination))
-            pipeline.board.set(relativePath, state: .queued, size: file.size, labels: acceptance.labels, id: id)
+        case let .accepted(id):
+            guard let acceptance, let file else { return }
+            board.set(relativePath, state: .queued, size: file.size, labels: acceptance.labels, id: id)
             var fields: Logger.Metadata = [
                 "id": "\(id)", "candidate": "\(acceptance.labels.candidate)", "unit": "\(acceptance.labels.unit)",
                 "route": "\(acceptance.route.rawValue)", "type": "\(acceptance.fileType)", "size": "\(file.size)",
@@ -72,25 +134,14 @@ struct Admission {
                 fields["compress"] = "\(original.summary) to \(plan.summary)"
             }
             logger.info("accepted", metadata: fields)
-            return .queued(id)
-        } catch {
-            return recordingFailed(error, logger: logger)
+        case let .cannotRecord(message):
+            logger.error("cannot record the file in the journal", metadata: ["error": "\(message)"])
         }
-    }
-
-    private func recordingFailed(_ error: EvidenceError, logger: Logger) -> Result {
-        if error.code == .stateFull { return .stateFull(error.description) }
-        logger.error("cannot record the file in the journal", metadata: ["error": "\(error)"])
-        return .journalFailure(error.description)
     }
 }
 
-extension EvidenceFile {
-    /// Whether another process still has the file open for writing: a read lease cannot be
-    /// taken then. Where leases are not available (not the owner, network file systems) this
-    /// says false and the settle time alone decides.
-    func isOpenForWritingElsewhere() -> Bool {
-        if evu_probe_read_lease(fd) == 0 { return false }
-        return errno == EAGAIN || errno == EBUSY
+extension AdmissionMachine.Rejection {
+    init(_ rejection: Rejection) {
+        self.init(code: rejection.code, message: rejection.message)
     }
 }

@@ -86,7 +86,7 @@ struct Examiner: Sendable {
         return rule.endpoint(for: rule.policy.route(forSize: size))
     }
 
-    func examine(_ file: EvidenceFile, relativePath: String) throws(EvidenceError) -> Examination {
+    func examine(_ file: some OpenedEvidence, relativePath: String) throws(EvidenceError) -> Examination {
         guard let (rule, innerPath) = rules(forRelativePath: relativePath) else {
             return .rejected(.outsideDestinations(folders: rules.map(\.destination.folder)))
         }
@@ -129,7 +129,7 @@ extension Examiner {
 
     /// An oversize video under `oversize_video = "compress"`: playable, readable by ffprobe, and
     /// short enough to fit at 360p; then labelled like any file. The copy is an MP4.
-    private func examineForCompression(_ file: EvidenceFile, head: [UInt8], rule: Rules, innerPath: String) throws(EvidenceError) -> Examination {
+    private func examineForCompression(_ file: some OpenedEvidence, head: [UInt8], rule: Rules, innerPath: String) throws(EvidenceError) -> Examination {
         let kind = ContentSniffer.sniff(head)
         if let rejection = try rule.openability.check(fileName: file.fileName, kind: kind, head: head, bytes: file) {
             return .rejected(rejection)

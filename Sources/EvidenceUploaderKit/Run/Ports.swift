@@ -1,20 +1,24 @@
-/// The ports at the item machine's edge: what one delivery reads and changes in the world,
-/// as small protocols. The adapters (`Adapters.swift`) are the journal, the drop folder, the
+/// The ports at the item and admission machines' edge: what one delivery (or admission) reads
+/// and changes in the world, as small protocols. The adapters (`Adapters.swift`) are the journal, the drop folder, the
 /// mover and the system clock; the doubles (in memory) are in the `UploaderTestSupport` target.
 /// The upload transport (`Transfer/UploadTransport.swift`) is the fifth.
 
-/// The journal as a delivery sees it: append a record, look up an item or a finished duplicate.
+/// The journal as a delivery and admission see it: append a record, look up an item (by id, or
+/// the unfinished one at a path) or a finished duplicate.
 protocol ItemJournal: Sendable {
     /// Appends one record (durable first where the record must be); returns its item id.
     @discardableResult
     func append(_ record: JournalRecord) throws(EvidenceError) -> UInt64
     func item(id: UInt64) -> JournalItem?
+    /// The latest unfinished item for a relative path.
+    func item(forRelativePath relativePath: String) -> JournalItem?
     /// The latest moved item with this content and these labels.
     func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem?
 }
 
-/// A file opened safely for its delivery: everything reads through `fd`, never the path again.
-protocol OpenedEvidence: AnyObject, Sendable {
+/// A file opened safely for its admission or delivery: everything reads through `fd` (and its
+/// bytes, for the policy checks), never the path again.
+protocol OpenedEvidence: AnyObject, Sendable, EvidenceBytes {
     var fd: Int32 { get }
     var size: Int64 { get }
     var device: UInt64 { get }
@@ -24,6 +28,10 @@ protocol OpenedEvidence: AnyObject, Sendable {
     var fileName: String { get }
     /// Still the file that was opened, unchanged (size and mtime through the descriptor)?
     func isUnchanged() -> Bool
+    /// The first `count` bytes (fewer for a short file), for recognising the content.
+    func head(_ count: Int) throws(EvidenceError) -> [UInt8]
+    /// Whether another process still has the file open for writing.
+    func isOpenForWritingElsewhere() -> Bool
 }
 
 /// The drop folder: open the evidence safely, and say which file is at a path.
@@ -65,4 +73,16 @@ struct DeliveryPorts: Sendable {
     var portal: @Sendable (String) -> Pipeline.Portal
     /// Moves a file to `rejected/` with its reason, records it, shows it; false when it could not.
     var reject: @Sendable (JournalItem, Rejection) -> Bool
+}
+
+/// The ports one admission is given: the journal, the drop folder, and the two steps it asks
+/// of the kit's rules.
+struct AdmissionPorts: Sendable {
+    var journal: any ItemJournal
+    var drop: any EvidenceSource
+    /// The destination's rules and labels applied to the open file (`Examiner.examine`).
+    var examine: @Sendable (_ file: any OpenedEvidence, _ relativePath: String) throws(EvidenceError) -> Examination
+    /// Moves a file to `rejected/` with its reason and shows it; false when it could not.
+    /// `size`, `inode`: of the file that was opened (0 and nil when it could not be).
+    var reject: @Sendable (_ relativePath: String, Rejection, _ size: Int64, _ inode: UInt64?) -> Bool
 }
