@@ -26,10 +26,13 @@ extension Daemon {
         for entry in result.unreadableNames {
             _ = pipeline?.rejectUnreadableName(entry)
         }
-        let present = Set(result.files.map(\.path))
-        for path in settler.observations.keys where !present.contains(path) {
-            settler.forget(path)
-            session.board.forget(path)
+        // Files being settled that are gone now are forgotten (nothing to compare on the first scan).
+        if !settler.observations.isEmpty {
+            let present = Set(result.files.map(\.path))
+            for path in settler.observations.keys where !present.contains(path) {
+                settler.forget(path)
+                session.board.forget(path)
+            }
         }
         let known = knownPaths()
         let waiting = settleWaitingMessage()
@@ -117,7 +120,7 @@ extension Daemon {
 
     /// Paths already in the journal's queue or in flight: not observed again.
     func knownPaths() -> Set<String> {
-        Set(session.journal.unfinished().map(\.relativePath))
+        session.journal.unfinishedPaths()
     }
 
     func admitSettled(now: Double) {

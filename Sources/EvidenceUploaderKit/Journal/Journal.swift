@@ -74,6 +74,15 @@ public final class Journal: @unchecked Sendable {
         inner.withLock { $0.state.unfinished }
     }
 
+    /// The paths of the items not moved, rejected or abandoned (no copy of the items themselves).
+    func unfinishedPaths() -> Set<String> {
+        inner.withLock { inner in
+            var paths = Set<String>(minimumCapacity: inner.state.items.count)
+            for item in inner.state.items.values where !item.state.isFinished { paths.insert(item.relativePath) }
+            return paths
+        }
+    }
+
     /// One item by id.
     func item(id: UInt64) -> JournalItem? {
         inner.withLock { $0.state.items[id] }
