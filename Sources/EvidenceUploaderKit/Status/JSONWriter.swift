@@ -24,6 +24,15 @@ struct JSONWriter {
         bytes.reserveCapacity(capacity)
     }
 
+    /// Hands the text written so far to `sink` and forgets it, once there is at least `atLeast`
+    /// of it: a caller streaming a large document calls this between members, so that only a
+    /// piece of it is ever in memory.
+    mutating func drain(atLeast: Int = 64 << 10, into sink: ([UInt8]) -> Void) {
+        guard bytes.count >= atLeast else { return }
+        sink(bytes)
+        bytes.removeAll(keepingCapacity: true)
+    }
+
     var text: String { String(decoding: bytes, as: UTF8.self) }
 
     // MARK: - Containers

@@ -318,19 +318,32 @@ public final class StatusBoard: Sendable {
     /// board's own items (in the snapshot's order, by their dictionary index) so that 10,000 items
     /// are not copied into a snapshot first.
     func fileJSON() -> [UInt8] {
+        var all: [UInt8] = []
+        writeFileJSON { all += $0 }
+        return all
+    }
+
+    /// The same text, handed to `sink` in pieces of about 64 KiB, so that the status file of
+    /// 10,000 items never sits in memory whole.
+    func writeFileJSON(_ sink: ([UInt8]) -> Void) {
+        withoutActuallyEscaping(sink) { sink in writeFileJSON(escaping: sink) }
+    }
+
+    private func writeFileJSON(escaping sink: @escaping ([UInt8]) -> Void) {
         board.withLock { b in
             let head = snapshot(b, items: false)
             let items = b.items, finished = b.finished, names = b.names
             let order = Self.order(items)
-            var writer = JSONWriter(capacity: 1024 + 150 * (items.count + finished.count))
+            var writer = JSONWriter(capacity: 80 << 10)
             head.writeJSON(to: &writer, items: { w in
                 for index in order {
                     let (path, entry) = items[index]
                     entry.item(path: path, names: names).writeJSON(to: &w)
+                    w.drain(into: sink)
                 }
                 for item in finished.reversed() { item.writeJSON(to: &w) }
             })
-            return writer.bytes
+            sink(writer.bytes)
         }
     }
 
@@ -352,7 +365,18 @@ public final class StatusBoard: Sendable {
         guard changed else { return }
         var failure: String? = nil
         do {
-            try AtomicFile.write(fileJSON(), to: path, mode: 0o644, durability: .volatile)
+            try AtomicFile.write(to: path, mode: 0o644, durability: .volatile) { (file: AtomicFile.Writer) throws(SystemCallError) in
+                var failed: SystemCallError? = nil
+                writeFileJSON { piece in
+                    guard failed == nil else { return }
+                    do throws(SystemCallError) {
+                        try file.write(piece)
+                    } catch {
+                        failed = error
+                    }
+                }
+                if let failed { throw failed }
+            }
         } catch {
             failure = "\(error)"
         }

@@ -22,18 +22,37 @@ enum AtomicFile {
     }
 
     static func write(_ bytes: [UInt8], to path: String, mode: mode_t, durability: Durability = .durable) throws(SystemCallError) {
+        try write(to: path, mode: mode, durability: durability) { (writer: Writer) throws(SystemCallError) in
+            try writer.write(bytes)
+        }
+    }
+
+    /// Where `write(to:mode:durability:_:)`'s body puts the new contents, piece by piece.
+    struct Writer {
+        let fd: Int32
+        let path: String
+
+        func write(_ bytes: [UInt8]) throws(SystemCallError) {
+            var written = 0
+            while written < bytes.count {
+                let n = try syscall("write", path: path) {
+                    bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
+                }
+                written += n
+            }
+        }
+    }
+
+    /// The same, with the contents written by `body` in pieces (a large file need not be held in
+    /// memory whole).
+    static func write(to path: String, mode: mode_t, durability: Durability = .durable,
+                      _ body: (Writer) throws(SystemCallError) -> Void) throws(SystemCallError) {
         // A short temporary name: the target's own name may already be near the 255-byte limit.
         let dirPath = folder(of: path)
         let temporary = dirPath + "/.evu-\(getpid())-\(counter.wrappingAdd(1, ordering: .relaxed).oldValue).tmp"
         let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
         do throws(SystemCallError) {
-            var written = 0
-            while written < bytes.count {
-                let n = try syscall("write", path: temporary) {
-                    bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + written, bytes.count - written) }
-                }
-                written += n
-            }
+            try body(Writer(fd: fd, path: temporary))
             if durability != .volatile { try syscall("fsync", path: temporary) { fsync(fd) } }
             close(fd)
             try syscall("rename", path: path) { rename(temporary, path) }
