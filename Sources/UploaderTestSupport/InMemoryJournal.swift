@@ -39,15 +39,11 @@ final class InMemoryJournal: ItemJournal {
     }
 
     func item(forRelativePath relativePath: String) -> JournalItem? {
-        inner.withLock { inner in
-            inner.state.items.values.filter { $0.relativePath == relativePath && !$0.state.isFinished }.max { $0.id < $1.id }
-        }
+        inner.withLock { $0.state.unfinishedItem(forRelativePath: relativePath) }
     }
 
     func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem? {
-        inner.withLock { inner in
-            inner.state.items.values.filter { $0.state == .moved && $0.sha256 == sha256 && $0.labels == labels }.max { $0.id < $1.id }
-        }
+        inner.withLock { $0.state.finishedItem(sha256: sha256, labels: labels) }
     }
 
     /// Every record appended, in order.

@@ -90,16 +90,12 @@ public final class Journal: @unchecked Sendable {
 
     /// The latest unfinished item for a relative path.
     func item(forRelativePath relativePath: String) -> JournalItem? {
-        inner.withLock { inner in
-            inner.state.items.values.filter { $0.relativePath == relativePath && !$0.state.isFinished }.max { $0.id < $1.id }
-        }
+        inner.withLock { $0.state.unfinishedItem(forRelativePath: relativePath) }
     }
 
     /// The latest moved item with this content and these labels.
     func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem? {
-        inner.withLock { inner in
-            inner.state.items.values.filter { $0.state == .moved && $0.sha256 == sha256 && $0.labels == labels }.max { $0.id < $1.id }
-        }
+        inner.withLock { $0.state.finishedItem(sha256: sha256, labels: labels) }
     }
 
     /// Appends one record, and when it must be durable before it is used

@@ -67,6 +67,16 @@ struct JournalState {
         items[item.id] = item
     }
 
+    /// The latest unfinished item for a relative path.
+    func unfinishedItem(forRelativePath relativePath: String) -> JournalItem? {
+        items.values.lazy.filter { $0.relativePath == relativePath && !$0.state.isFinished }.max { $0.id < $1.id }
+    }
+
+    /// The latest moved item with this content and these labels: the same evidence already delivered.
+    func finishedItem(sha256: String, labels: EvidenceLabels) -> JournalItem? {
+        items.values.lazy.filter { $0.state == .moved && $0.sha256 == sha256 && $0.labels == labels }.max { $0.id < $1.id }
+    }
+
     var sortedItems: [JournalItem] { items.keys.sorted().map { items[$0]! } }
     /// The ids are sorted, not the items: with 10,000 items queued (asked for at every inotify
     /// hint) this costs one array of the result instead of three of every item.
