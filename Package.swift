@@ -23,13 +23,41 @@ let package = Package(
                        providers: [.apt(["zlib1g-dev"])]),
         .target(name: "CCurlShim", dependencies: ["CCurl"], path: "Sources/CCurlShim"),
         .target(name: "CLinuxShim", path: "Sources/CLinuxShim"),
-        // The pure core: no C, no Glibc, no clock reads. The compiler keeps I/O out of it.
+        // The pure core: the decisions (item and admission machines, scheduler, settler), the
+        // model (labels, the route rule, rejections) and the policy. No C, no Glibc, no clock
+        // reads: the compiler keeps I/O out of it.
         .target(name: "UploaderCore", path: "Sources/UploaderCore"),
+        // The adapters, each a module of its own so that only what it declares `package` is
+        // seen by the rest, and only the modules it lists are imported by it.
+        // system: syscalls, threads, atomic files, group sync, the drop folder, safe open,
+        // inotify, the folder mover. The one place threads are made.
+        .target(name: "UploaderSystem", dependencies: ["UploaderCore", "CLinuxShim"],
+                path: "Sources/UploaderSystem"),
+        // config: the TOML subset and the one table-driven schema of keys.
+        .target(name: "UploaderConfig", dependencies: ["UploaderCore", "UploaderSystem"],
+                path: "Sources/UploaderConfig"),
+        // journal: the crash-safe record of every file's progress.
+        .target(name: "UploaderJournal", dependencies: ["UploaderCore", "UploaderSystem", "CZlib"],
+                path: "Sources/UploaderJournal"),
+        // hashing: SHA-256 of files and buffers over libcrypto.
+        .target(name: "UploaderHashing", dependencies: ["UploaderCore", "UploaderSystem", "CCrypto"],
+                path: "Sources/UploaderHashing"),
+        // curl: connections, the rate limiter, the tus and S3 clients and their upload sessions.
+        .target(
+            name: "UploaderCurl",
+            dependencies: [
+                "UploaderCore", "UploaderSystem", "UploaderHashing", "CCurl", "CCurlShim", "CCrypto",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Sources/UploaderCurl"
+        ),
+        // The composition: the service driver (run and run --once), delivery and admission over
+        // the ports, compression, notifications, the status board and page.
         .target(
             name: "EvidenceUploaderKit",
             dependencies: [
-                "UploaderCore",
-                "CCurl", "CCurlShim", "CLinuxShim", "CCrypto", "CZlib",
+                "UploaderCore", "UploaderSystem", "UploaderConfig", "UploaderJournal",
+                "UploaderHashing", "UploaderCurl", "CLinuxShim",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EvidenceUploaderKit"
@@ -37,7 +65,7 @@ let package = Package(
         .executableTarget(
             name: "evidence-uploader",
             dependencies: [
-                "EvidenceUploaderKit",
+                "EvidenceUploaderKit", "UploaderCore",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],
@@ -49,11 +77,20 @@ let package = Package(
         .target(
             name: "UploaderTestSupport",
             dependencies: [
-                "EvidenceUploaderKit", "UploaderCore",
+                "EvidenceUploaderKit", "UploaderCore", "UploaderSystem", "UploaderConfig",
+                "UploaderJournal", "UploaderHashing", "UploaderCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/UploaderTestSupport"
         ),
+        // The libFuzzer harnesses, one per parser that reads bytes from outside. Each links the
+        // module it drives; a plain build compiles them (so they keep compiling), and
+        // scripts/fuzz builds them again with -sanitize=fuzzer,address and links each alone.
+        .target(name: "FuzzConfig", dependencies: ["UploaderConfig"], path: "Fuzz/config"),
+        .target(name: "FuzzManifest", dependencies: ["UploaderCore"], path: "Fuzz/manifest"),
+        .target(name: "FuzzTusHeaders", dependencies: ["UploaderCore", "UploaderCurl"], path: "Fuzz/tus-headers"),
+        .target(name: "FuzzJournal", dependencies: ["UploaderJournal"], path: "Fuzz/journal"),
+        .target(name: "FuzzOpenability", dependencies: ["UploaderCore"], path: "Fuzz/openability"),
         .testTarget(
             name: "UploaderCoreTests",
             dependencies: ["UploaderCore"],
@@ -61,7 +98,10 @@ let package = Package(
         ),
         .testTarget(
             name: "EvidenceUploaderKitTests",
-            dependencies: ["EvidenceUploaderKit", "UploaderTestSupport"],
+            dependencies: [
+                "EvidenceUploaderKit", "UploaderCore", "UploaderSystem", "UploaderConfig",
+                "UploaderJournal", "UploaderHashing", "UploaderCurl", "UploaderTestSupport",
+            ],
             path: "Tests/EvidenceUploaderKitTests"
         ),
     ],

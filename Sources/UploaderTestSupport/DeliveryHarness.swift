@@ -2,6 +2,11 @@
 @testable import EvidenceUploaderKit
 import Logging
 import Synchronization
+@testable import UploaderConfig
+@testable import UploaderCore
+@testable import UploaderCurl
+@testable import UploaderJournal
+@testable import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

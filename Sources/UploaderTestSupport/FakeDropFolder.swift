@@ -1,6 +1,8 @@
 #if DEBUG  // `@testable import` needs a debug build; see Package.swift.
 @testable import EvidenceUploaderKit
 import Synchronization
+@testable import UploaderCore
+@testable import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

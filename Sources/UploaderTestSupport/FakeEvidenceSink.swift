@@ -1,6 +1,9 @@
 #if DEBUG  // `@testable import` needs a debug build; see Package.swift.
 @testable import EvidenceUploaderKit
 import Synchronization
+@testable import UploaderCore
+@testable import UploaderJournal
+@testable import UploaderSystem
 
 /// `uploaded/` in memory: moves take the file out of the fake drop folder and keep its note;
 /// a name already taken gets " (2)"... like `FolderMover`; a move can be made to fail.

@@ -1,6 +1,8 @@
 #if DEBUG  // `@testable import` needs a debug build; see Package.swift.
 @testable import EvidenceUploaderKit
 import Synchronization
+@testable import UploaderCore
+@testable import UploaderJournal
 
 /// The journal in memory: the same fold (`JournalState`) and the same refusal of records for
 /// finished or unknown items as `Journal`, every appended record kept in order, and faults on

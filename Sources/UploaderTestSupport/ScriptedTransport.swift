@@ -1,6 +1,8 @@
 #if DEBUG  // `@testable import` needs a debug build; see Package.swift.
 @testable import EvidenceUploaderKit
 import Synchronization
+@testable import UploaderCurl
+@testable import UploaderSystem
 
 /// An `UploadTransport` that plays a script: each `upload` call takes the next step. Like the
 /// real session it creates the upload (`uploadCreated`, recorded by the observer) when the job

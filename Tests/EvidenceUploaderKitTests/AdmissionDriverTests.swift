@@ -1,7 +1,8 @@
 #if DEBUG  // the doubles (UploaderTestSupport) exist in debug builds only; see Package.swift
+@testable import EvidenceUploaderKit
 import Testing
 import UploaderCore
-@testable import EvidenceUploaderKit
+@testable import UploaderJournal
 @testable import UploaderTestSupport
 
 /// `Admission` (the admission machine's driver) with the doubles: an in-memory journal, a fake

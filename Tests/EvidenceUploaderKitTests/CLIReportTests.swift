@@ -1,6 +1,7 @@
+@testable import EvidenceUploaderKit
 import Foundation
 import Testing
-@testable import EvidenceUploaderKit
+@testable import UploaderJournal
 
 // What the command line prints for people and tools: a stopped daemon's status, status JSON,
 // receipt wording, and `journal verify`'s counts.

@@ -1,5 +1,8 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
+@testable import UploaderCore
+@testable import UploaderJournal
 
 /// Compression's journal records, config keys and receipt.
 struct CompressRecordsTests {

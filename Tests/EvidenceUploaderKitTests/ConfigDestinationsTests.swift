@@ -1,5 +1,8 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
+@testable import UploaderCore
+@testable import UploaderJournal
 
 /// `[destination.NAME]`: one awarding body each, over the defaults of the ordinary sections.
 @Suite("Config destinations")

@@ -1,5 +1,7 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
+@testable import UploaderCore
 
 /// The repository root, found from this file's path.
 let configRepositoryRoot: String = {

@@ -1,3 +1,5 @@
+@testable import UploaderConfig
+@testable import UploaderCore
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)

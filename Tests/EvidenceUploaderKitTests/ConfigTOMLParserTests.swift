@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
 
 @Suite("TOML parser")
 struct ConfigTOMLParserTests {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
 
 @Suite("Config value types")
 struct ConfigValueTypesTests {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 /// A step: observe (path, size, mtime) at time t, or ask what is ready at time t.
 private enum Step: CustomStringConvertible {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCurl
 
 /// Found by the `tus-headers` fuzz target (Fuzz/TusHeadersFuzz.swift): `TusMetadata.parse` splits the
 /// header on Swift Characters, and a combining mark (here U+0483, UTF-8 D2 83) after a space or a

@@ -1,3 +1,6 @@
+@testable import UploaderCore
+@testable import UploaderJournal
+@testable import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

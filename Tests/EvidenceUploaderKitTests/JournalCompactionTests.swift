@@ -1,5 +1,7 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
+@testable import UploaderJournal
 
 @Test("compaction keeps unfinished items identical, a bounded tail of finished ones, and shrinks the file")
 func journalCompaction() throws {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderJournal
 
 private func journalOfItems(_ count: Int, in dir: String) throws -> [JournalRecord] {
     let journal = try Journal.open(stateDirectory: dir)

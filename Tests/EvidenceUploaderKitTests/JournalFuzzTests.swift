@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderJournal
 
 @Test("random payloads never crash the record decoder (seeded)")
 func journalDecodeRandomBytes() {

@@ -1,3 +1,5 @@
+@testable import UploaderCore
+@testable import UploaderJournal
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderJournal
 
 /// A real journal of several items, written through `Journal.append`, and its records in order.
 private func realJournal(in dir: String) throws -> (bytes: [UInt8], records: [JournalRecord]) {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 let labellerManifest = try! Manifest.parse(manifestBytes("""
     file,candidate,unit

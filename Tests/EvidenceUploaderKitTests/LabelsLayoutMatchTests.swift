@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("layouts match paths of their shape only", arguments: [
     ("{unit}/{candidate}/{file}", "8711-305/1234/video.mp4", "8711-305" as String?, "1234" as String?, true),

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("invalid layouts are refused with the reason", arguments: [
     ("", "empty"),

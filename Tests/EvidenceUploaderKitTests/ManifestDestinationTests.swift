@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Suite("Manifest in the drop root with a destination column")
 struct ManifestDestinationTests {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("manifest errors name the line and the problem", arguments: [
     ("empty file", manifestBytes(""), "line 1: the file has no header row"),

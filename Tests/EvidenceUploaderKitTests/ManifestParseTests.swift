@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 func manifestBytes(_ text: String) -> [UInt8] { Array(text.utf8) }
 

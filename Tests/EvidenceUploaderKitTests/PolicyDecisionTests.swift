@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 /// The awarding body's limits: 2.5 GB per video, standard upload up to 150 MB; other files 500 MB
 /// here, so that video and non-video limits can be told apart.

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("MIME type from the bytes, refined by the name", arguments: [
     (ContentKind.video(.mp4), "clip.mp4", "video/mp4"),

@@ -1,5 +1,7 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
+@testable import UploaderCore
 
 // Byte tables for the openability detectors (`OpenabilityPolicy`): each format built byte by byte,
 // whole, encrypted or cut short, and hostile (sizes that overflow, loops, zero sizes).

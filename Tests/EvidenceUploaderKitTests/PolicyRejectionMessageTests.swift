@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 func policyRejection(_ fileName: String, _ size: Int64, _ head: [UInt8]) -> Rejection? {
     if case .reject(let rejection) = awardingBodyPolicy.decide(fileName: fileName, size: size, head: head) {

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("documents are recognised by their magic", arguments: [
     ("PDF", SampleHead.pdf, "application/pdf"),

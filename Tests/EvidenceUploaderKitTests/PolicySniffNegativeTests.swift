@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("look-alikes are not video", arguments: [
     ("RIFF WAVE", SampleHead.riff("WAVE"), ContentKind.document(mimeType: "audio/wav")),

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 /// Real-shaped starts of files, built byte by byte as the formats define them.
 enum SampleHead {

@@ -1,5 +1,8 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
+@testable import UploaderCurl
+@testable import UploaderSystem
 
 // Every failure says its own retry cause (the metrics label); nothing reads it back from a message.
 

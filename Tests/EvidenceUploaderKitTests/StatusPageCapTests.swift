@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 /// The page lists a bounded number of files (the rest counted, the summary exact), and is
 /// rewritten when the board changes, judged by the board's change count.

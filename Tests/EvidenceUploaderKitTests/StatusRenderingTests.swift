@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("progress bar", arguments: [
     (0, 100, "[....................] 0%  "),

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
 
 @Test("ByteFormatting.human", arguments: [
     (Int64(0), "0 bytes"), (1, "1 byte"), (2, "2 bytes"), (999, "999 bytes"),

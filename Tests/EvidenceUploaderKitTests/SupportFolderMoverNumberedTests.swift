@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderSystem
 
 @Test("FolderMover.numbered", arguments: [
     ("clip.mp4", 2, "clip (2).mp4"),

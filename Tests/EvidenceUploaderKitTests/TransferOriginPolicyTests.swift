@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCurl
 
 /// Which upload URLs a portal may hand out, and who sees the credentials: one row per case.
 @Suite("Transfer origin policy")

@@ -1,5 +1,8 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
+@testable import UploaderCurl
+@testable import UploaderSystem
 
 private let mbit5: Int64 = 625_000
 

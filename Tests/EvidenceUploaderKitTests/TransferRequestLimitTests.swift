@@ -1,5 +1,7 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderConfig
+@testable import UploaderCurl
 
 /// A portal (or the proxy in front of it) that refuses large request bodies: chunks shrink,
 /// the upload goes on from the portal's offset, and the file is never called too large.

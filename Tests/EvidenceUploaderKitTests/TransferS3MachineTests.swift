@@ -1,5 +1,7 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCore
+@testable import UploaderCurl
 
 /// Event sequences fed to `S3MultipartMachine`, and the exact action each event must produce.
 /// Plans use 12 MiB files in 5 MiB parts: parts of 5, 5 and 2 MiB.

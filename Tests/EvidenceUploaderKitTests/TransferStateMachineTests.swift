@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCurl
 
 /// Event sequences fed to `UploadStateMachine`, and the exact action each event must produce.
 

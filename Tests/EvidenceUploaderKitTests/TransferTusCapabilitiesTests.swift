@@ -1,5 +1,8 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCurl
+@testable import UploaderHashing
+@testable import UploaderJournal
 
 struct TransferCapabilitiesCase: Sendable, CustomStringConvertible {
     let name: String

@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCurl
 
 struct TransferStatusCase: Sendable, CustomStringConvertible {
     let status: Int

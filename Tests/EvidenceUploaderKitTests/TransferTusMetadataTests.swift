@@ -1,5 +1,6 @@
-import Testing
 @testable import EvidenceUploaderKit
+import Testing
+@testable import UploaderCurl
 
 struct TransferMetadataCase: Sendable, CustomStringConvertible {
     let name: String

@@ -1,3 +1,5 @@
+import UploaderCore
+
 /// Which rung a video is compressed to, so that it fits under the limit: a pure function of the
 /// limit and what ffprobe said, tested by tables (`CompressionPlanTests`).
 ///

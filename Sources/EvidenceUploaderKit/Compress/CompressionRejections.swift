@@ -1,3 +1,5 @@
+import UploaderCore
+
 /// Compression's rejections, worded for the exams officer who finds them beside the file.
 extension Rejection {
     /// Too long to fit under the limit even at 360p: split it, into parts of a computed length.

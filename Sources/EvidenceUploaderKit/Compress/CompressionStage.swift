@@ -1,5 +1,10 @@
 import CLinuxShim
 import Logging
+import UploaderConfig
+import UploaderCore
+import UploaderHashing
+import UploaderJournal
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,6 @@
 import Logging
+import UploaderCore
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

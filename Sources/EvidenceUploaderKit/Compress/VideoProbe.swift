@@ -1,4 +1,5 @@
 import FoundationEssentials
+import UploaderCore
 
 /// What ffprobe says about a video: its length, picture and streams. Read through the
 /// descriptor the daemon opened (`/dev/fd/3`), in a child process with limits.

@@ -1,5 +1,8 @@
 import Logging
 import UploaderCore
+import UploaderCurl
+import UploaderJournal
+import UploaderSystem
 
 /// The driver's half of the scheduler: what each of its actions does in the world (start a
 /// transfer, show an item, pause a destination, stop...), and the answers to `retry`.

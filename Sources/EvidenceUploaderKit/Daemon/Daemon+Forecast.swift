@@ -1,5 +1,7 @@
 import Logging
+import UploaderConfig
 import UploaderCore
+import UploaderSystem
 
 /// Deadlines: when each queued file will probably be delivered, from the link's rate under the
 /// rate schedule, and which will miss its unit's deadline. Said in status and on the page, and in

@@ -1,6 +1,8 @@
 import CLinuxShim
 import Logging
+import UploaderConfig
 import UploaderCore
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,5 @@
+import UploaderSystem
+
 /// `[metrics] textfile`: the status board's numbers for node_exporter's textfile collector,
 /// written from the loop's once-a-second step (the writer keeps to every few seconds).
 extension Daemon {

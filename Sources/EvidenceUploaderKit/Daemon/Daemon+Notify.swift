@@ -1,4 +1,5 @@
 import UploaderCore
+import UploaderSystem
 
 /// What the daemon tells `[notify]`: permanent failures, paused and resumed portals, files at
 /// risk, and once a day a summary.

@@ -1,5 +1,7 @@
 import Logging
+import UploaderConfig
 import UploaderCore
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

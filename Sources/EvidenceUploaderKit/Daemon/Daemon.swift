@@ -1,7 +1,10 @@
 import Dispatch
 import Logging
 import Synchronization
+import UploaderConfig
 import UploaderCore
+import UploaderCurl
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif
@@ -94,8 +97,14 @@ public final class Daemon: @unchecked Sendable {
     var lastPageWrite = -Double.infinity
     var pageWriteFailed = false
 
-    public init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,
-                signals: Signals, environment: [String: String], mode: Scheduler.Mode = .daemon) {
+    public convenience init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,
+                            signals: Signals, environment: [String: String]) {
+        self.init(configPath: configPath, config: config, passwords: passwords, logger: logger,
+                  signals: signals, environment: environment, mode: .daemon)
+    }
+
+    init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,
+         signals: Signals, environment: [String: String], mode: Scheduler.Mode) {
         self.configPath = configPath
         self.config = config
         self.passwords = passwords

@@ -1,4 +1,5 @@
 import Synchronization
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

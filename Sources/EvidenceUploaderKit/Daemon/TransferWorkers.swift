@@ -2,6 +2,8 @@ import Dispatch
 import Logging
 import Synchronization
 import UploaderCore
+import UploaderJournal
+import UploaderSystem
 
 /// The uploads running now, one OS thread each (they block in libcurl), and the outcomes
 /// they hand back to the daemon's loop.

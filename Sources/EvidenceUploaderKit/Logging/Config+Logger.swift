@@ -1,4 +1,5 @@
 import Logging
+import UploaderConfig
 
 extension Config {
     /// The logger `[log]` asks for: its level, and lines as text with timestamps, as systemd

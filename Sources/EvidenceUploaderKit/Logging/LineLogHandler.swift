@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,6 @@
 // JSONEncoder from FoundationEssentials (linked anyway, by swift-argument-parser), not Foundation.
 import FoundationEssentials
+import UploaderConfig
 
 /// One thing people should hear of: a permanent failure, a paused or resumed portal, a file at
 /// risk of missing its deadline, or the daily summary. No secret is ever in one.

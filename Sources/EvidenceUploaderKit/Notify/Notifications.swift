@@ -1,6 +1,10 @@
 import Dispatch
 import Logging
 import Synchronization
+import UploaderConfig
+import UploaderCore
+import UploaderCurl
+import UploaderSystem
 
 /// `[notify]`: sends events to a webhook (a JSON POST) and by mail (`/usr/sbin/sendmail`) on a
 /// thread of its own, so a slow or dead receiver never holds an upload up. Each event is tried

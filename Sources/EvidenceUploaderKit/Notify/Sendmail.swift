@@ -1,3 +1,5 @@
+import UploaderCore
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,3 +1,6 @@
+import UploaderCore
+import UploaderJournal
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

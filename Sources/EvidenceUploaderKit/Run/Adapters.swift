@@ -1,4 +1,7 @@
 import CLinuxShim
+import UploaderCore
+import UploaderJournal
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

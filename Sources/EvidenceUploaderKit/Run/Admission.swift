@@ -1,5 +1,6 @@
 import Logging
 import UploaderCore
+import UploaderJournal
 
 /// Takes a settled file into the queue: safe open, checks, and a `discovered` record in the
 /// journal; or rejects it to `rejected/` with its reason. The decisions are the

@@ -1,5 +1,7 @@
 import Logging
 import UploaderCore
+import UploaderCurl
+import UploaderJournal
 
 /// Takes one journaled item from the queue to `uploaded/`. The decisions are the
 /// `ItemMachine`'s (UploaderCore); this is its thin driver: it performs each action through the

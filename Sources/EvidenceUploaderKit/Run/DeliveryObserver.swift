@@ -1,4 +1,6 @@
 import Logging
+import UploaderCore
+import UploaderCurl
 
 /// Records an upload's steps in the journal before they matter, updates the status board, and
 /// writes the operator's log lines (progress every 10% or 30 seconds).

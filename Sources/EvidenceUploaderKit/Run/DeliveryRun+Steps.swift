@@ -1,5 +1,7 @@
 import Logging
 import UploaderCore
+import UploaderCurl
+import UploaderHashing
 
 /// How the driver performs the item machine's actions: each one step of I/O through the ports,
 /// its result as the machine's next event. No decisions here.

@@ -1,3 +1,5 @@
+import UploaderConfig
+import UploaderCore
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,4 +1,6 @@
 import Logging
+import UploaderConfig
+import UploaderCore
 
 /// `run --once`: the daemon's driver in its once mode (`Daemon.runOnce`): what the journal left
 /// unfinished, then everything in the drop folder now, `parallel_uploads` at a time, then stop.

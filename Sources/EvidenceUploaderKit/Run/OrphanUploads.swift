@@ -1,5 +1,6 @@
 import Logging
 import Synchronization
+import UploaderCurl
 
 /// Uploads the portal holds whose file the journal lost (damage in the middle of the journal
 /// took their `discovered` record). At start they are asked about (`HEAD`) and said loudly;

@@ -1,4 +1,9 @@
 import Logging
+import UploaderConfig
+import UploaderCore
+import UploaderCurl
+import UploaderJournal
+import UploaderSystem
 
 /// What every stage of a file's journey shares: the config, the drop folder, the journal, the
 /// status board, each destination's portal (behind its transport) and the stop signal. Built

@@ -1,7 +1,11 @@
+import UploaderCore
+import UploaderJournal
+import UploaderSystem
+
 /// The ports at the item and admission machines' edge: what one delivery (or admission) reads
 /// and changes in the world, as small protocols. The adapters (`Adapters.swift`) are the journal, the drop folder, the
 /// mover and the system clock; the doubles (in memory) are in the `UploaderTestSupport` target.
-/// The upload transport (`Transfer/UploadTransport.swift`) is the fifth.
+/// The upload transport (`UploaderCurl/UploadTransport.swift`) is the fifth.
 
 /// The journal as a delivery and admission see it: append a record, look up an item (by id, or
 /// the unfinished one at a path) or a finished duplicate.

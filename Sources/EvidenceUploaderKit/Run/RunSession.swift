@@ -1,4 +1,9 @@
 import Logging
+import UploaderConfig
+import UploaderCore
+import UploaderCurl
+import UploaderJournal
+import UploaderSystem
 
 /// Start-up shared by `run` and `run --once`: folders, journal replay (said loudly when it
 /// found damage), the manifest, the pipeline, and the items the journal left unfinished.

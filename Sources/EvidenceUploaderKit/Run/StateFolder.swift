@@ -1,3 +1,6 @@
+import UploaderConfig
+import UploaderCore
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,5 +1,8 @@
 import Logging
 import Synchronization
+import UploaderCore
+import UploaderCurl
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

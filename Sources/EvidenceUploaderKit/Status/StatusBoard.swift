@@ -1,6 +1,9 @@
 import FoundationEssentials
 import Logging
 import Synchronization
+import UploaderCore
+import UploaderCurl
+import UploaderSystem
 #if canImport(Glibc)
 import Glibc
 #endif

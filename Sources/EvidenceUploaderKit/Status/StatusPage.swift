@@ -1,3 +1,6 @@
+import UploaderConfig
+import UploaderCore
+
 /// The page exams officers read in the shared drop folder (`UPLOAD-STATUS.html`) and its plain-text
 /// twin: what was delivered, what is on its way and when it will arrive, what needs them and why.
 /// One self-contained file: no scripts, no external assets; a meta refresh keeps an open page current.

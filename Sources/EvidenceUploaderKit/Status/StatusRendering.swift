@@ -1,3 +1,5 @@
+import UploaderCore
+
 /// `status` in words: one line per item with labels, state, progress bar, rate and ETA, then totals.
 /// `status --json`: the same snapshot as JSON.
 ///

@@ -11,14 +11,14 @@
 /// being uploaded is never touched", "the same file is queued once", "a file replaced under the
 /// same name supersedes its item (recorded first)", "a rejection that cannot be filed waits",
 /// "a journal that cannot be written stops the process, a full state folder only new files".
-public struct AdmissionMachine: Sendable {
+package struct AdmissionMachine: Sendable {
     /// Items a transfer thread is working on now: never touched here.
-    public let active: Set<UInt64>
+    package let active: Set<UInt64>
 
     private var state: State = .idle
     private var file: File?
 
-    public init(active: Set<UInt64> = []) {
+    package init(active: Set<UInt64> = []) {
         self.active = active
     }
 
@@ -34,15 +34,15 @@ public struct AdmissionMachine: Sendable {
         case ended
     }
 
-    public static let replacedReason = "replaced by a new file with the same name"
+    package static let replacedReason = "replaced by a new file with the same name"
 
-    public mutating func start() -> [Action] {
+    package mutating func start() -> [Action] {
         guard case .idle = state else { return end(.deferred("the admission was started twice")) }
         state = .opening
         return [.open]
     }
 
-    public mutating func handle(_ event: Event) -> [Action] {
+    package mutating func handle(_ event: Event) -> [Action] {
         switch (state, event) {
         case let (.opening, .opened(opened)):
             file = opened
@@ -122,7 +122,7 @@ public struct AdmissionMachine: Sendable {
 /// The events the I/O around the admission machine feeds in, the actions it asks for, and the
 /// small values they carry.
 extension AdmissionMachine {
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         /// `.open`: the file, opened safely.
         case opened(File)
         /// `.open`, `.examine`: the file is not something that is uploaded, for this reason.
@@ -141,7 +141,7 @@ extension AdmissionMachine {
         case failed(Failure)
     }
 
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Open the file safely (`.opened`, `.refused` or `.failed`).
         case open
         /// Is another process still writing it? (`.writers`)
@@ -163,7 +163,7 @@ extension AdmissionMachine {
     }
 
     /// The journal records admission writes.
-    public enum Record: Sendable, Equatable {
+    package enum Record: Sendable, Equatable {
         /// The earlier item at this path is superseded.
         case abandoned(id: UInt64, reason: String)
         /// The file, examined and accepted, joins the queue.
@@ -171,20 +171,20 @@ extension AdmissionMachine {
     }
 
     /// What the operator hears of the machine's decisions; the driver words it.
-    public enum Notice: Sendable, Equatable {
+    package enum Notice: Sendable, Equatable {
         case replaced
         case accepted(id: UInt64)
         case cannotRecord(String)
     }
 
     /// Which file, as opened (or as the journal has it queued).
-    public struct File: Sendable, Equatable {
-        public var device: UInt64
-        public var inode: UInt64
-        public var size: Int64
+    package struct File: Sendable, Equatable {
+        package var device: UInt64
+        package var inode: UInt64
+        package var size: Int64
         /// Nanoseconds since the epoch.
-        public var modified: Int64
-        public init(device: UInt64, inode: UInt64, size: Int64, modified: Int64) {
+        package var modified: Int64
+        package init(device: UInt64, inode: UInt64, size: Int64, modified: Int64) {
             self.device = device
             self.inode = inode
             self.size = size
@@ -193,25 +193,25 @@ extension AdmissionMachine {
     }
 
     /// The journal's unfinished item for the same path.
-    public struct Queued: Sendable, Equatable {
-        public var id: UInt64
-        public var file: File
-        public init(id: UInt64, file: File) {
+    package struct Queued: Sendable, Equatable {
+        package var id: UInt64
+        package var file: File
+        package init(id: UInt64, file: File) {
             self.id = id
             self.file = file
         }
     }
 
     /// Why a file is not uploaded: a stable code and the words for the exams officer.
-    public struct Rejection: Sendable, Equatable {
-        public var code: String
-        public var message: String
-        public init(code: String, message: String) {
+    package struct Rejection: Sendable, Equatable {
+        package var code: String
+        package var message: String
+        package init(code: String, message: String) {
             self.code = code
             self.message = message
         }
     }
 
     /// A step that did not happen: the item machine's kinds (journal, state folder full, other).
-    public typealias Failure = ItemMachine.Failure
+    package typealias Failure = ItemMachine.Failure
 }

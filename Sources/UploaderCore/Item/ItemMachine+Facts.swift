@@ -3,21 +3,21 @@
 /// core knows nothing of the kit's types.
 extension ItemMachine {
     /// The item as the journal has it when its delivery starts.
-    public struct Item: Sendable, Equatable {
-        public var id: UInt64
-        public var device: UInt64
-        public var inode: UInt64
-        public var size: Int64
+    package struct Item: Sendable, Equatable {
+        package var id: UInt64
+        package var device: UInt64
+        package var inode: UInt64
+        package var size: Int64
         /// Nanoseconds since the epoch, as queued.
-        public var modified: Int64
-        public var sha256: String?
-        public var uploadURL: String?
+        package var modified: Int64
+        package var sha256: String?
+        package var uploadURL: String?
         /// The portal confirmed every byte (journal `delivered`), but the file was not moved yet.
-        public var isDelivered: Bool
+        package var isDelivered: Bool
         /// An oversize video's compressed copy the journal knows of.
-        public var compressedCopy: Copy?
+        package var compressedCopy: Copy?
 
-        public init(id: UInt64, device: UInt64, inode: UInt64, size: Int64, modified: Int64, sha256: String? = nil,
+        package init(id: UInt64, device: UInt64, inode: UInt64, size: Int64, modified: Int64, sha256: String? = nil,
                     uploadURL: String? = nil, isDelivered: Bool = false, compressedCopy: Copy? = nil) {
             self.id = id
             self.device = device
@@ -31,14 +31,14 @@ extension ItemMachine {
         }
 
         /// The bytes the portal gets: the compressed copy's, or the file's own.
-        public var uploadLength: Int64 { compressedCopy?.size ?? size }
+        package var uploadLength: Int64 { compressedCopy?.size ?? size }
     }
 
     /// A compressed copy: what is sent instead of the original.
-    public struct Copy: Sendable, Equatable {
-        public var size: Int64
-        public var sha256: String
-        public init(size: Int64, sha256: String) {
+    package struct Copy: Sendable, Equatable {
+        package var size: Int64
+        package var sha256: String
+        package init(size: Int64, sha256: String) {
             self.size = size
             self.sha256 = sha256
         }
@@ -46,39 +46,39 @@ extension ItemMachine {
 
     /// An oversize video under the config in force (`[policy] max_video_size`, `oversize_video`,
     /// `[compress]`).
-    public struct Oversize: Sendable, Equatable {
+    package struct Oversize: Sendable, Equatable {
         /// Larger than the destination's video limit.
-        public var isOver: Bool
+        package var isOver: Bool
         /// `oversize_video = "compress"`.
-        public var compresses: Bool
+        package var compresses: Bool
         /// ffmpeg and ffprobe are there.
-        public var toolsInstalled: Bool
-        public init(isOver: Bool, compresses: Bool = false, toolsInstalled: Bool = false) {
+        package var toolsInstalled: Bool
+        package init(isOver: Bool, compresses: Bool = false, toolsInstalled: Bool = false) {
             self.isOver = isOver
             self.compresses = compresses
             self.toolsInstalled = toolsInstalled
         }
-        public static let fits = Oversize(isOver: false)
+        package static let fits = Oversize(isOver: false)
     }
 
     /// Which file is at the item's path now.
-    public struct Identity: Sendable, Equatable {
-        public var device: UInt64
-        public var inode: UInt64
-        public init(device: UInt64, inode: UInt64) {
+    package struct Identity: Sendable, Equatable {
+        package var device: UInt64
+        package var inode: UInt64
+        package init(device: UInt64, inode: UInt64) {
             self.device = device
             self.inode = inode
         }
     }
 
     /// The file, opened safely.
-    public struct OpenedFile: Sendable, Equatable {
-        public var device: UInt64
-        public var inode: UInt64
-        public var size: Int64
-        public var modified: Int64
-        public var fileName: String
-        public init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, fileName: String) {
+    package struct OpenedFile: Sendable, Equatable {
+        package var device: UInt64
+        package var inode: UInt64
+        package var size: Int64
+        package var modified: Int64
+        package var fileName: String
+        package init(device: UInt64, inode: UInt64, size: Int64, modified: Int64, fileName: String) {
             self.device = device
             self.inode = inode
             self.size = size
@@ -88,12 +88,12 @@ extension ItemMachine {
     }
 
     /// An item delivered earlier with the same content and labels.
-    public struct Earlier: Sendable, Equatable {
-        public var id: UInt64
+    package struct Earlier: Sendable, Equatable {
+        package var id: UInt64
         /// Where it went in `uploaded/` (or its path, if the journal lost that).
-        public var name: String
-        public var uploadURL: String?
-        public init(id: UInt64, name: String, uploadURL: String?) {
+        package var name: String
+        package var uploadURL: String?
+        package init(id: UInt64, name: String, uploadURL: String?) {
             self.id = id
             self.name = name
             self.uploadURL = uploadURL
@@ -101,10 +101,10 @@ extension ItemMachine {
     }
 
     /// An upload the portal holds whose journal record was lost, matching this file.
-    public struct Orphan: Sendable, Equatable {
-        public var url: String
-        public var offset: Int64
-        public init(url: String, offset: Int64) {
+    package struct Orphan: Sendable, Equatable {
+        package var url: String
+        package var offset: Int64
+        package init(url: String, offset: Int64) {
             self.url = url
             self.offset = offset
         }
@@ -112,12 +112,12 @@ extension ItemMachine {
 
     /// A step that did not happen. `kind`: the journal could not be written, or the state folder
     /// is full (both: "recording failed"), or anything else.
-    public struct Failure: Sendable, Equatable {
-        public enum Kind: Sendable, Equatable { case journal, stateFull, other }
-        public var kind: Kind
+    package struct Failure: Sendable, Equatable {
+        package enum Kind: Sendable, Equatable { case journal, stateFull, other }
+        package var kind: Kind
         /// The error as people read it (its description).
-        public var message: String
-        public init(_ kind: Kind, _ message: String) {
+        package var message: String
+        package init(_ kind: Kind, _ message: String) {
             self.kind = kind
             self.message = message
         }
@@ -125,7 +125,7 @@ extension ItemMachine {
     }
 
     /// How an upload failed, classified once by the transport (`TusFailure`).
-    public enum UploadFailure: Sendable, Equatable {
+    package enum UploadFailure: Sendable, Equatable {
         /// Stopped on purpose (shutdown).
         case stopped
         /// The portal refused the centre's credentials.
@@ -144,12 +144,12 @@ extension ItemMachine {
 
     /// An upload the portal confirmed whole. `unchanged`: the file (and its copy) still as
     /// opened, checked after the last byte; `seconds`: how long it took.
-    public struct Uploaded: Sendable, Equatable {
-        public var url: String
-        public var resumedFrom: Int64?
-        public var seconds: Double
-        public var unchanged: Bool
-        public init(url: String, resumedFrom: Int64? = nil, seconds: Double = 0, unchanged: Bool = true) {
+    package struct Uploaded: Sendable, Equatable {
+        package var url: String
+        package var resumedFrom: Int64?
+        package var seconds: Double
+        package var unchanged: Bool
+        package init(url: String, resumedFrom: Int64? = nil, seconds: Double = 0, unchanged: Bool = true) {
             self.url = url
             self.resumedFrom = resumedFrom
             self.seconds = seconds
@@ -159,11 +159,11 @@ extension ItemMachine {
 
     /// What else is known when an upload failed: whether the file is still as opened, the
     /// journal error that stopped it (if one did), and the upload URL the journal has now.
-    public struct Aftermath: Sendable, Equatable {
-        public var unchanged: Bool
-        public var recording: Failure?
-        public var knownURL: String?
-        public init(unchanged: Bool = true, recording: Failure? = nil, knownURL: String? = nil) {
+    package struct Aftermath: Sendable, Equatable {
+        package var unchanged: Bool
+        package var recording: Failure?
+        package var knownURL: String?
+        package init(unchanged: Bool = true, recording: Failure? = nil, knownURL: String? = nil) {
             self.unchanged = unchanged
             self.recording = recording
             self.knownURL = knownURL

@@ -1,6 +1,6 @@
 /// The events the I/O around the item machine feeds in, and the actions it asks for.
 extension ItemMachine {
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         /// `.statDrop`: what is at the item's path in the drop folder now (nil: nothing).
         case dropStatted(Identity?)
         /// `.open`: the file, opened safely.
@@ -41,7 +41,7 @@ extension ItemMachine {
         case failed(Failure)
     }
 
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Is the file still in the drop folder? (`.dropStatted`)
         case statDrop
         /// Open the file safely (`.opened` or `.gone`).
@@ -78,15 +78,15 @@ extension ItemMachine {
     }
 
     /// What is sent, and where it resumes.
-    public struct Upload: Sendable, Equatable {
-        public var fileName: String
-        public var length: Int64
-        public var sha256: String
+    package struct Upload: Sendable, Equatable {
+        package var fileName: String
+        package var length: Int64
+        package var sha256: String
         /// The upload to go on with (the server's offset is the truth); nil: create one.
-        public var resumeURL: String?
+        package var resumeURL: String?
         /// The compressed copy, not the original.
-        public var sendsCopy: Bool
-        public init(fileName: String, length: Int64, sha256: String, resumeURL: String?, sendsCopy: Bool) {
+        package var sendsCopy: Bool
+        package init(fileName: String, length: Int64, sha256: String, resumeURL: String?, sendsCopy: Bool) {
             self.fileName = fileName
             self.length = length
             self.sha256 = sha256
@@ -97,7 +97,7 @@ extension ItemMachine {
 
     /// The journal records one delivery writes itself (the transport writes `created` and
     /// `offset` as the upload goes; compression its own).
-    public enum Record: Sendable, Equatable {
+    package enum Record: Sendable, Equatable {
         case hashed(sha256: String)
         case created(uploadURL: String)
         case delivered
@@ -106,13 +106,13 @@ extension ItemMachine {
     }
 
     /// What the receipt says beyond the item's own facts.
-    public struct Receipt: Sendable, Equatable {
-        public var sha256: String
-        public var uploadURL: String
-        public var seconds: Double
+    package struct Receipt: Sendable, Equatable {
+        package var sha256: String
+        package var uploadURL: String
+        package var seconds: Double
         /// Where the same content went before, for a duplicate.
-        public var duplicateOf: String?
-        public init(sha256: String, uploadURL: String, seconds: Double = 0, duplicateOf: String? = nil) {
+        package var duplicateOf: String?
+        package init(sha256: String, uploadURL: String, seconds: Double = 0, duplicateOf: String? = nil) {
             self.sha256 = sha256
             self.uploadURL = uploadURL
             self.seconds = seconds
@@ -120,7 +120,7 @@ extension ItemMachine {
         }
     }
 
-    public enum RejectReason: Sendable, Equatable {
+    package enum RejectReason: Sendable, Equatable {
         /// Over the video limit, and not compressed.
         case videoTooLarge
         /// Compression found the video itself cannot be sent.
@@ -130,7 +130,7 @@ extension ItemMachine {
     }
 
     /// What the operator hears of the machine's decisions; the driver words it.
-    public enum Notice: Sendable, Equatable {
+    package enum Notice: Sendable, Equatable {
         case finishingInterruptedDelivery
         case receiptNotWritten(String)
         case hashed(sha256: String, seconds: Double)

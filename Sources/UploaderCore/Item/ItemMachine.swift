@@ -12,12 +12,12 @@
 /// tail), "a changed file supersedes its item", "a journal that cannot be written ends the
 /// delivery, a full state folder only for now", "a complete upload of a file taken away is
 /// kept on the portal".
-public struct ItemMachine: Sendable {
-    public let item: Item
-    public let oversize: Oversize
+package struct ItemMachine: Sendable {
+    package let item: Item
+    package let oversize: Oversize
     /// True when the delivery ended because its upload failed (the driver then reports the
     /// transfer's retry cause).
-    public private(set) var endedByTransferFailure = false
+    package private(set) var endedByTransferFailure = false
 
     private var state: State = .idle
     private var sha256: String?
@@ -26,7 +26,7 @@ public struct ItemMachine: Sendable {
     /// The compressed copy being sent, once made.
     private var copy: Copy?
 
-    public init(item: Item, oversize: Oversize = .fits) {
+    package init(item: Item, oversize: Oversize = .fits) {
         self.item = item
         self.oversize = oversize
         sha256 = item.sha256
@@ -88,14 +88,14 @@ public struct ItemMachine: Sendable {
     static let goneReason = "the file is no longer in the drop folder"
     static let changedReason = "the file changed during its upload"
 
-    public mutating func start() -> [Action] {
+    package mutating func start() -> [Action] {
         guard case .idle = state else { return unexpected("start") }
         if item.isDelivered { return recoverDelivered() }
         state = .opening
         return [.open]
     }
 
-    public mutating func handle(_ event: Event) -> [Action] {
+    package mutating func handle(_ event: Event) -> [Action] {
         switch (state, event) {
         // A crash after the portal confirmed everything: finish the move without sending again.
         case let (.checkingDrop, .dropStatted(identity)):
@@ -217,7 +217,7 @@ public struct ItemMachine: Sendable {
     }
 
     /// The name the portal is given for a compressed copy: the original's, as an MP4.
-    public static func sentName(_ original: String) -> String {
+    package static func sentName(_ original: String) -> String {
         guard let dot = original.lastIndex(of: "."), dot != original.startIndex else { return original + ".mp4" }
         return original[..<dot] + ".mp4"
     }

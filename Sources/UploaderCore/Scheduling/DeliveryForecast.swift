@@ -1,44 +1,44 @@
 /// When each queued file will probably be delivered, and which will miss their deadline. Pure:
 /// the caller gives the queue in the order it will be sent, the time now, and the rate the link
 /// will give at any moment (the measured rate under the rate schedule's caps).
-public enum DeliveryForecast {
-    public struct Item: Sendable, Equatable {
-        public var id: UInt64
+package enum DeliveryForecast {
+    package struct Item: Sendable, Equatable {
+        package var id: UInt64
         /// Bytes still to send.
-        public var remaining: Int64
+        package var remaining: Int64
         /// When its unit is due (seconds since the epoch), if it has a deadline.
-        public var deadline: Int64?
-        public init(id: UInt64, remaining: Int64, deadline: Int64?) {
+        package var deadline: Int64?
+        package init(id: UInt64, remaining: Int64, deadline: Int64?) {
             self.id = id
             self.remaining = remaining
             self.deadline = deadline
         }
     }
 
-    public enum Risk: String, Sendable, Equatable {
+    package enum Risk: String, Sendable, Equatable {
         /// Its deadline has passed and it is not delivered.
         case overdue
         /// It will probably be delivered after its deadline.
         case atRisk = "at_risk"
     }
 
-    public struct Estimate: Sendable, Equatable {
+    package struct Estimate: Sendable, Equatable {
         /// Seconds since the epoch; nil when the link gives nothing within the horizon.
-        public var delivery: Int64?
-        public var risk: Risk?
-        public init(delivery: Int64?, risk: Risk?) {
+        package var delivery: Int64?
+        package var risk: Risk?
+        package init(delivery: Int64?, risk: Risk?) {
             self.delivery = delivery
             self.risk = risk
         }
     }
 
     /// How far ahead to look (90 days): beyond it, no estimate.
-    public static let horizonSeconds: Int64 = 90 * 24 * 3600
+    package static let horizonSeconds: Int64 = 90 * 24 * 3600
 
     /// The queue is one pipe at the link's rate: each file is delivered when the bytes before it and
     /// its own have gone. `rate(t)` is bytes per second from second `t` to the next minute (0 = nothing
     /// moves then, e.g. a window that stops uploads).
-    public static func estimate(queue: [Item], now: Int64, rate: (Int64) -> Double) -> [UInt64: Estimate] {
+    package static func estimate(queue: [Item], now: Int64, rate: (Int64) -> Double) -> [UInt64: Estimate] {
         var estimates: [UInt64: Estimate] = [:]
         var t = Double(now)
         let end = Double(now + horizonSeconds)

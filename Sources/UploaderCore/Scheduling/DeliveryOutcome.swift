@@ -1,6 +1,6 @@
 /// What one attempt to deliver a queued item came to. The transfer side reports it; the
 /// `Scheduler` alone decides what follows from it.
-public enum DeliveryOutcome: Sendable, Equatable {
+package enum DeliveryOutcome: Sendable, Equatable {
     case delivered(String)
     /// The same content with the same labels had been delivered before: not sent again.
     case duplicate(String)
@@ -17,7 +17,7 @@ public enum DeliveryOutcome: Sendable, Equatable {
 }
 
 /// What taking a settled file into the queue came to.
-public enum AdmissionResult: Sendable, Equatable {
+package enum AdmissionResult: Sendable, Equatable {
     case queued(UInt64)
     /// The same file is already in the journal, unfinished.
     case alreadyQueued(UInt64)

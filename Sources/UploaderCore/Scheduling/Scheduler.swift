@@ -5,8 +5,8 @@
 /// Each rule is stated here once: "pause on 401", "a transient failure is tried again in a
 /// minute (the daemon) or counted (once)", "a full state folder holds new files back", "a
 /// journal that cannot be written stops the process".
-public struct Scheduler: Sendable {
-    public enum Mode: Sendable, Equatable {
+package struct Scheduler: Sendable {
+    package enum Mode: Sendable, Equatable {
         /// The service: failures are retried, a refused password pauses until it changes.
         case daemon
         /// `run --once`: every item gets one delivery (its own retries inside); the run ends
@@ -14,18 +14,18 @@ public struct Scheduler: Sendable {
         case once
     }
 
-    public struct Settings: Sendable, Equatable {
-        public var mode: Mode
-        public var parallelUploads: Int
+    package struct Settings: Sendable, Equatable {
+        package var mode: Mode
+        package var parallelUploads: Int
         /// How long a transiently failed item waits before it is tried again (daemon).
-        public var retryDelay: Duration
+        package var retryDelay: Duration
         /// How long a full state folder holds admissions back before trying again.
-        public var stateFullBackoff: Duration
+        package var stateFullBackoff: Duration
         /// Files up to this size (one chunk) are small: besides the large uploads' slots they may
         /// use `smallFileSlots` more, so they never wait behind a large upload. 0 = no small lane.
-        public var smallFileLimit: Int64
-        public var smallFileSlots: Int
-        public init(mode: Mode, parallelUploads: Int, retryDelay: Duration = .seconds(60),
+        package var smallFileLimit: Int64
+        package var smallFileSlots: Int
+        package init(mode: Mode, parallelUploads: Int, retryDelay: Duration = .seconds(60),
                     stateFullBackoff: Duration = .seconds(30), smallFileLimit: Int64 = 0, smallFileSlots: Int = 0) {
             self.mode = mode
             self.smallFileLimit = smallFileLimit
@@ -38,13 +38,13 @@ public struct Scheduler: Sendable {
 
     /// A queued item, the destination (awarding body) it goes to ("" without destinations) and
     /// when its unit is due (seconds since the epoch), if it has a deadline.
-    public struct Entry: Sendable, Equatable {
-        public var id: UInt64
-        public var destination: String
-        public var deadline: Int64?
+    package struct Entry: Sendable, Equatable {
+        package var id: UInt64
+        package var destination: String
+        package var deadline: Int64?
         /// Its size, for the small-file lane; nil = treated as large.
-        public var size: Int64?
-        public init(_ id: UInt64, _ destination: String = "", deadline: Int64? = nil, size: Int64? = nil) {
+        package var size: Int64?
+        package init(_ id: UInt64, _ destination: String = "", deadline: Int64? = nil, size: Int64? = nil) {
             self.id = id
             self.destination = destination
             self.deadline = deadline
@@ -52,7 +52,7 @@ public struct Scheduler: Sendable {
         }
     }
 
-    public enum Event: Sendable, Equatable {
+    package enum Event: Sendable, Equatable {
         /// Unfinished items found in the journal at start, oldest first.
         case recovered([Entry])
         /// A settled file was offered to the queue (for `destination`, due at `deadline`).
@@ -74,13 +74,13 @@ public struct Scheduler: Sendable {
     }
 
     /// What the journal says of an item someone asked to retry.
-    public enum RetryTarget: Sendable, Equatable {
+    package enum RetryTarget: Sendable, Equatable {
         case waiting(path: String)
         case finished(path: String)
         case unknown
     }
 
-    public enum Action: Sendable, Equatable {
+    package enum Action: Sendable, Equatable {
         /// Start delivering this item on a transfer thread.
         case start(UInt64)
         /// Show the item in the status (and log the change where it matters).
@@ -105,14 +105,14 @@ public struct Scheduler: Sendable {
         case finishedAll
     }
 
-    public enum ItemState: Sendable, Equatable {
+    package enum ItemState: Sendable, Equatable {
         case queued
         case failed(String)
         case retrying(String)
         case paused
     }
 
-    public enum RetryAnswer: Sendable, Equatable {
+    package enum RetryAnswer: Sendable, Equatable {
         case queued([UInt64])
         case alreadyQueued(UInt64)
         case alreadyDelivered(UInt64)
@@ -121,25 +121,25 @@ public struct Scheduler: Sendable {
     }
 
     /// Counts for `run --once`'s exit status and summary line.
-    public struct Tally: Sendable, Equatable {
-        public var delivered = 0
-        public var rejected = 0
-        public var failed = 0
-        public var stopped = 0
-        public init() {}
+    package struct Tally: Sendable, Equatable {
+        package var delivered = 0
+        package var rejected = 0
+        package var failed = 0
+        package var stopped = 0
+        package init() {}
     }
 
-    public let settings: Settings
-    public private(set) var pending: [UInt64] = []
-    public private(set) var active: Set<UInt64> = []
+    package let settings: Settings
+    package private(set) var pending: [UInt64] = []
+    package private(set) var active: Set<UInt64> = []
     /// Items that failed for good, with the reason: they wait for `retry`.
-    public private(set) var failed: [UInt64: String] = [:]
+    package private(set) var failed: [UInt64: String] = [:]
     /// Destinations whose uploads are paused, with why.
-    public private(set) var paused: [String: String] = [:]
+    package private(set) var paused: [String: String] = [:]
     /// While the state folder is full: no admissions before this time.
-    public private(set) var admissionsHeldUntil: Duration?
-    public private(set) var tally = Tally()
-    public private(set) var stopping = false
+    package private(set) var admissionsHeldUntil: Duration?
+    package private(set) var tally = Tally()
+    package private(set) var stopping = false
     private var notBefore: [UInt64: Duration] = [:]
     private var destinationOf: [UInt64: String] = [:]
     private var deadlineOf: [UInt64: Int64] = [:]
@@ -148,18 +148,18 @@ public struct Scheduler: Sendable {
     /// `--once`: `.finishedAll` was said.
     private var finishedAllSaid = false
 
-    public init(settings: Settings) {
+    package init(settings: Settings) {
         self.settings = settings
     }
 
     /// Whether a settled file may be offered to the queue now.
-    public func admitsNewFiles(now: Duration) -> Bool {
+    package func admitsNewFiles(now: Duration) -> Bool {
         guard let until = admissionsHeldUntil else { return !stopping }
         // `--once` takes nothing more after the state folder was full: it cannot wait for room.
         return settings.mode == .daemon && now >= until && !stopping
     }
 
-    public mutating func handle(_ event: Event, now: Duration) -> [Action] {
+    package mutating func handle(_ event: Event, now: Duration) -> [Action] {
         switch event {
         case let .recovered(entries):
             for entry in entries { enqueue(entry.id, entry.destination, entry.deadline, size: entry.size) }
@@ -352,7 +352,7 @@ public struct Scheduler: Sendable {
     }
 
     /// `--once`: a superseded item whose file is still in the drop folder was not delivered.
-    public mutating func countNotDelivered() {
+    package mutating func countNotDelivered() {
         tally.failed += 1
     }
 
@@ -379,7 +379,7 @@ public struct Scheduler: Sendable {
     }
 
     /// When an item's unit is due, if it has a deadline.
-    public func deadline(of id: UInt64) -> Int64? { deadlineOf[id] }
+    package func deadline(of id: UInt64) -> Int64? { deadlineOf[id] }
 
     private mutating func forget(_ id: UInt64) {
         failed[id] = nil
@@ -390,7 +390,7 @@ public struct Scheduler: Sendable {
     }
 
     /// The destination an item was queued for.
-    public func destination(of id: UInt64) -> String? { destinationOf[id] }
+    package func destination(of id: UInt64) -> String? { destinationOf[id] }
 
     static func text(_ duration: Duration) -> String {
         "\(duration.components.seconds) s"

@@ -1,4 +1,0 @@
-/// The `[log] level` setting; the same names as swift-log's levels.
-enum LogLevelSetting: String, Sendable, CaseIterable {
-    case trace, debug, info, notice, warning, error, critical
-}

@@ -1,4 +1,0 @@
-/// How the drop folder is watched: inotify, or polling for network file systems where inotify sees nothing.
-enum WatchMode: String, Sendable, CaseIterable {
-    case inotify, poll
-}

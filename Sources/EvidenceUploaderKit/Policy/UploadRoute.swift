@@ -1,6 +1,0 @@
-/// Which portal upload a file takes: the standard one up to the standard limit, the chunked,
-/// resumable large-file upload above it.
-enum UploadRoute: String, Sendable {
-    case standard
-    case largeFile = "large-file"
-}
