@@ -4,6 +4,8 @@ enum PayloadError: Error, Equatable {
     case invalidUTF8
     case unknownType(UInt8)
     case trailingBytes(Int)
+    /// Bytes the writer never produces for any record (an optional field present but empty).
+    case notCanonical
 }
 
 /// Reads little-endian integers and length-prefixed UTF-8 strings from a payload, bounds-checked.

@@ -64,7 +64,13 @@ enum RecordCodec {
             let unit = try r.string()
             let fileType = try r.string()
             let endpoint = try r.string()
-            let destinationName = r.remaining > 0 ? try r.string() : ""
+            var destinationName = ""
+            if r.remaining > 0 {
+                destinationName = try r.string()
+                // The writer leaves an empty name out, so a present one is never empty: one
+                // record, one encoding.
+                if destinationName.isEmpty { throw .notCanonical }
+            }
             record = .discovered(id: id, relativePath: path, device: device, inode: inode, size: size, mtimeNanos: mtime,
                                  labels: EvidenceLabels(centre: centre, candidate: candidate, unit: unit),
                                  fileType: fileType, endpoint: endpoint, destinationName: destinationName)
