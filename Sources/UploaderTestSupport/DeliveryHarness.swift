@@ -21,6 +21,9 @@ final class DeliveryHarness {
     let uploaded: FakeEvidenceSink
     let clock = ManualClock()
     let transport: ScriptedTransport
+    let compressor: ScriptedCompressor
+    /// The real SHA-256 over the fake files, unless a test gives another.
+    var hasher: any ContentHasher = FileContentHasher()
     let rejections = RejectionLog()
     let log = LogCapture()
     let pipeline: Pipeline
@@ -38,6 +41,7 @@ final class DeliveryHarness {
         configure(&config)
         uploaded = FakeEvidenceSink(drop: drop)
         transport = ScriptedTransport(steps)
+        compressor = ScriptedCompressor(stateFolder: config.folders.state)
         pipeline = try Pipeline(config: config, passwords: [:], drop: DropFolder(path: config.folders.drop), manifests: [:],
                                 journal: Journal.open(stateDirectory: config.folders.state),
                                 board: StatusBoard(stateDirectory: config.folders.state), rateLimiter: RateLimiter(bytesPerSecond: 0),
@@ -48,6 +52,7 @@ final class DeliveryHarness {
     var ports: DeliveryPorts {
         let transport = self.transport
         return DeliveryPorts(journal: journal, drop: drop, uploaded: uploaded, clock: clock,
+                             hasher: hasher, compressor: compressor,
                              portal: { _ in Pipeline.Portal(http: HTTPClientSettings(), transport: transport, origin: nil) },
                              reject: rejections.port)
     }

@@ -1,5 +1,7 @@
 import CLinuxShim
+import Logging
 import UploaderCore
+import UploaderHashing
 import UploaderJournal
 import UploaderSystem
 #if canImport(Glibc)
@@ -52,14 +54,41 @@ struct SystemTime: TimeSource {
     func monotonic() -> Double { WallClock.monotonic() }
 }
 
+/// SHA-256 over libcrypto (`FileHasher`), in 1 MiB reads from the descriptor.
+struct FileContentHasher: ContentHasher {
+    func sha256(of file: any OpenedEvidence, path: String, keepGoing: @escaping @Sendable () -> Bool) throws(EvidenceError) -> String {
+        try FileHasher().digest(.sha256, fd: file.fd, length: file.size, path: path) { _ in keepGoing() }.hexString
+    }
+}
+
+/// ffmpeg, through `CompressionStage`: the copy in the state folder, journalled as it goes
+/// (`compressionStarted`, `compressed`), reused after a restart when it is still whole.
+struct FFmpegCompressor: VideoCompressor {
+    let settings: Compressor.Settings
+    let stateFolder: String
+    let journal: any ItemJournal
+    let stop: StopSignal
+
+    var isInstalled: Bool { settings.isInstalled }
+
+    func compress(_ item: JournalItem, file: any OpenedEvidence, limitBytes: Int64, logger: Logger,
+                  progress: @escaping (String) -> Void) -> CompressionStage.Result {
+        CompressionStage(settings: settings, stateFolder: stateFolder, journal: journal, stop: stop, logger: logger)
+            .run(item, file: file, limitBytes: limitBytes, progress: progress)
+    }
+}
+
 extension DeliveryPorts {
-    /// The ports of a run: its journal, drop folder, `uploaded/`, the system clock, its portals
-    /// and its `rejected/`.
+    /// The ports of a run: its journal, drop folder, `uploaded/`, the system clock, the hasher,
+    /// ffmpeg, its portals and its `rejected/`.
     init(pipeline: Pipeline) {
         self.init(
             journal: pipeline.journal, drop: pipeline.drop,
             uploaded: FolderSink(mover: pipeline.uploaded, drop: pipeline.drop, stateFolder: pipeline.config.folders.state),
             clock: SystemTime(),
+            hasher: FileContentHasher(),
+            compressor: FFmpegCompressor(settings: pipeline.examiner.compress, stateFolder: pipeline.config.folders.state,
+                                         journal: pipeline.journal, stop: pipeline.stop),
             portal: { [pipeline] destination in pipeline.portal(for: destination) },
             reject: { [pipeline] item, rejection in
                 pipeline.reject(item.relativePath, rejection, size: item.size, itemID: item.id, inode: item.inode)

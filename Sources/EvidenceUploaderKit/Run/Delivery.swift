@@ -55,7 +55,7 @@ struct DeliveryRun {
         let isOver = examiner.compresses(size: item.size, destination: item.destinationName)
         machine = ItemMachine(item: .init(item), oversize: .init(
             isOver: isOver, compresses: examiner.oversizeVideo(destination: item.destinationName) == .compress,
-            toolsInstalled: isOver && examiner.compress.isInstalled))  // looked for only when it matters
+            toolsInstalled: isOver && delivery.ports.compressor.isInstalled))  // looked for only when it matters
         logger = delivery.pipeline.logger(for: item.relativePath, destination: item.destinationName)
     }
 

@@ -1,7 +1,6 @@
 import Logging
 import UploaderCore
 import UploaderCurl
-import UploaderHashing
 
 /// How the driver performs the item machine's actions: each one step of I/O through the ports,
 /// its result as the machine's next event. No decisions here.
@@ -19,23 +18,21 @@ extension DeliveryRun {
         let started = ports.clock.monotonic()
         let stop = pipeline.stop
         do {
-            let digest = try FileHasher().digest(.sha256, fd: file.fd, length: file.size, path: item.relativePath) { _ in !stop.isRaised }
-            return .hashed(sha256: digest.hexString, seconds: ports.clock.monotonic() - started)
+            let sha256 = try ports.hasher.sha256(of: file, path: item.relativePath) { !stop.isRaised }
+            return .hashed(sha256: sha256, seconds: ports.clock.monotonic() - started)
         } catch {
             return stop.isRaised ? .stopped : .failed(.init(error))
         }
     }
 
-    /// Compresses the oversize video through `CompressionStage` (or reuses its finished copy).
+    /// Has the oversize video compressed (or its finished copy reused) through the compressor.
     mutating func compress() -> ItemMachine.Event {
         guard let file else { return .failed(.init(.other, "the file is not open")) }
-        let examiner = pipeline.examiner
         let board = pipeline.board
         let item = self.item
         board.set(item.relativePath, state: .compressing, size: item.size, labels: item.labels, id: item.id, message: "compressing")
-        let stage = CompressionStage(settings: examiner.compress, stateFolder: pipeline.config.folders.state, journal: ports.journal,
-                                     stop: pipeline.stop, logger: logger)
-        switch stage.run(item, file: file, limitBytes: examiner.maxVideoSize(destination: item.destinationName), progress: { text in
+        let limit = pipeline.examiner.maxVideoSize(destination: item.destinationName)
+        switch ports.compressor.compress(item, file: file, limitBytes: limit, logger: logger, progress: { text in
             board.set(item.relativePath, state: .compressing, size: item.size, labels: item.labels, id: item.id, message: text)
         }) {
         case let .ready(copyFile):

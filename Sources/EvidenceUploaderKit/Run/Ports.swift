@@ -1,11 +1,13 @@
+import Logging
 import UploaderCore
 import UploaderJournal
 import UploaderSystem
 
 /// The ports at the item and admission machines' edge: what one delivery (or admission) reads
-/// and changes in the world, as small protocols. The adapters (`Adapters.swift`) are the journal, the drop folder, the
-/// mover and the system clock; the doubles (in memory) are in the `UploaderTestSupport` target.
-/// The upload transport (`UploaderCurl/UploadTransport.swift`) is the fifth.
+/// and changes in the world, as small protocols. The adapters (`Adapters.swift`) are the journal,
+/// the drop folder, the mover, the system clock, the hasher and ffmpeg; the doubles (in memory)
+/// are in the `UploaderTestSupport` target. The upload transport (`UploaderCurl/UploadTransport.swift`)
+/// is one more.
 
 /// The journal as a delivery and admission see it: append a record, look up an item (by id, or
 /// the unfinished one at a path) or a finished duplicate.
@@ -67,12 +69,30 @@ protocol TimeSource: Sendable {
     func monotonic() -> Double
 }
 
+/// The content hasher: the SHA-256 of the open evidence, read through its descriptor. It gives
+/// up (throws) as soon as `keepGoing` says false.
+protocol ContentHasher: Sendable {
+    func sha256(of file: any OpenedEvidence, path: String, keepGoing: @escaping @Sendable () -> Bool) throws(EvidenceError) -> String
+}
+
+/// The video compressor: a copy of an oversize video that fits `limitBytes` (or the finished copy
+/// the item's journal names, when it is still whole), or why there is none. `progress` is a line
+/// for the status board.
+protocol VideoCompressor: Sendable {
+    /// Whether the tools are there at all (ffmpeg and ffprobe).
+    var isInstalled: Bool { get }
+    func compress(_ item: JournalItem, file: any OpenedEvidence, limitBytes: Int64, logger: Logger,
+                  progress: @escaping (String) -> Void) -> CompressionStage.Result
+}
+
 /// The ports one delivery is given.
 struct DeliveryPorts: Sendable {
     var journal: any ItemJournal
     var drop: any EvidenceSource
     var uploaded: any EvidenceSink
     var clock: any TimeSource
+    var hasher: any ContentHasher
+    var compressor: any VideoCompressor
     /// A destination's portal (its upload transport and origin), by destination name.
     var portal: @Sendable (String) -> Pipeline.Portal
     /// Moves a file to `rejected/` with its reason, records it, shows it; false when it could not.
