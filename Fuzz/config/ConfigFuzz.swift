@@ -3,6 +3,7 @@
 // The FuzzConfig target: it links UploaderConfig (and what that links), built by scripts/fuzz with
 // -sanitize=fuzzer,address.
 
+#if DEBUG || FUZZING  // `@testable import` needs testing enabled: a debug build, or scripts/fuzz
 @testable import UploaderConfig
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -33,3 +34,4 @@ func fail(_ message: String) -> Never {
     print("fuzz invariant failed: \(message)")
     fatalError(message)
 }
+#endif

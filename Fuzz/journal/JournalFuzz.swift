@@ -10,6 +10,7 @@
 //      image, then the image is torn at a fuzzer-chosen offset and scanned;
 //   otherwise: the rest is a whole journal image, scanned as it is (header included).
 
+#if DEBUG || FUZZING  // `@testable import` needs testing enabled: a debug build, or scripts/fuzz
 @testable import UploaderJournal
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -110,3 +111,4 @@ func checkOrdered(_ scan: JournalScan, within count: Int) {
     if let tail = scan.tailAt { check(tail >= last && tail <= count, "tail at \(tail) outside \(last)...\(count)") }
     check(scan.tailBytes >= 0 && scan.validEnd <= max(count, JournalFrame.headerSize), "validEnd/tailBytes out of range")
 }
+#endif

@@ -1,6 +1,7 @@
 // libFuzzer target: manifest.csv parsing (CSVReader + Manifest) and lookups against the result.
 // The FuzzManifest target: it links UploaderCore, built by scripts/fuzz with -sanitize=fuzzer,address.
 
+#if DEBUG || FUZZING  // `@testable import` needs testing enabled: a debug build, or scripts/fuzz
 @testable import UploaderCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -40,3 +41,4 @@ func fail(_ message: String) -> Never {
     print("fuzz invariant failed: \(message)")
     fatalError(message)
 }
+#endif

@@ -5,6 +5,7 @@
 // The FuzzOpenability target: it links UploaderCore, built by scripts/fuzz with
 // -sanitize=fuzzer,address.
 
+#if DEBUG || FUZZING  // `@testable import` needs testing enabled: a debug build, or scripts/fuzz
 @testable import UploaderCore
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -54,3 +55,4 @@ public func fuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 func check(_ condition: Bool, _ message: String) {
     if !condition { fatalError(message) }
 }
+#endif

@@ -4,6 +4,7 @@
 // The FuzzTusHeaders target: it links UploaderCurl (and what that links: libcurl for the URL API),
 // built by scripts/fuzz with -sanitize=fuzzer,address.
 
+#if DEBUG || FUZZING  // `@testable import` needs testing enabled: a debug build, or scripts/fuzz
 @testable import UploaderCore
 @testable import UploaderCurl
 
@@ -66,3 +67,4 @@ func fail(_ message: String) -> Never {
     print("fuzz invariant failed: \(message)")
     fatalError(message)
 }
+#endif
