@@ -2,8 +2,9 @@
 import PackageDescription
 
 // C stays at the edge: one system-library target per C library, one small C target of
-// typed wrappers for libcurl's variadic calls. Only EvidenceUploaderKit imports them; the
-// decisions (UploaderCore) import nothing at all.
+// typed wrappers for libcurl's variadic calls, one for the Linux calls Swift cannot make. Each is
+// imported by exactly one module (libcurl: UploaderCurl; libcrypto: UploaderHashing; zlib:
+// UploaderJournal; the Linux shim: UploaderSystem); the decisions (UploaderCore) import nothing.
 let package = Package(
     name: "evidence-uploader",
     platforms: [.macOS(.v13)],
@@ -46,7 +47,7 @@ let package = Package(
         .target(
             name: "UploaderCurl",
             dependencies: [
-                "UploaderCore", "UploaderSystem", "UploaderHashing", "CCurl", "CCurlShim", "CCrypto",
+                "UploaderCore", "UploaderSystem", "UploaderHashing", "CCurl", "CCurlShim",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/UploaderCurl"
@@ -57,7 +58,7 @@ let package = Package(
             name: "EvidenceUploaderKit",
             dependencies: [
                 "UploaderCore", "UploaderSystem", "UploaderConfig", "UploaderJournal",
-                "UploaderHashing", "UploaderCurl", "CLinuxShim",
+                "UploaderHashing", "UploaderCurl",
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Sources/EvidenceUploaderKit"
@@ -65,7 +66,7 @@ let package = Package(
         .executableTarget(
             name: "evidence-uploader",
             dependencies: [
-                "EvidenceUploaderKit", "UploaderCore",
+                "EvidenceUploaderKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ],

@@ -1,5 +1,4 @@
 import ArgumentParser
-import CLinuxShim
 import Dispatch
 import EvidenceUploaderKit
 import Logging
@@ -34,9 +33,6 @@ struct RunCommand: ParsableCommand {
                 let summary = try OnceRun(config: config, passwords: passwords, signals: signals, logger: logger).run()
                 if !summary.succeeded { throw ExitCode(1) }
             } else {
-                // Memory given back after the status file and page of a long queue are written,
-                // and no arena per transfer thread (see the RSS bench, bench/rss_queued.py).
-                _ = evu_malloc_tune(128 << 10, 2)
                 try Daemon(configPath: options.config, config: config, passwords: passwords, logger: logger,
                            signals: signals, environment: processEnvironment()).run()
             }

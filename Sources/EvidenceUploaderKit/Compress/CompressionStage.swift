@@ -1,4 +1,3 @@
-import CLinuxShim
 import Logging
 import UploaderConfig
 import UploaderCore
@@ -134,8 +133,8 @@ struct CompressionStage {
             if access(target, F_OK) == 0 { return }  // already moved, before a crash
             throw EvidenceError(.system, "the compressed copy \(source.debugQuoted) is missing; it could not be kept beside the original")
         }
-        if evu_rename_noreplace(AT_FDCWD, source, AT_FDCWD, target) != 0 {
-            let err = errno
+        let err = LinuxCalls.renameNoReplace(source, to: target)
+        if err != 0 {
             guard err == EXDEV else {
                 throw EvidenceError(.system, "cannot keep the compressed copy beside the original", cause: SystemCallError(operation: "rename", path: target, errno: err))
             }
@@ -180,7 +179,7 @@ struct CompressionStage {
         }
         if failed == 0 && fsync(output) != 0 { failed = errno }
         close(output)
-        if failed == 0 && evu_rename_noreplace(AT_FDCWD, temp, AT_FDCWD, target) != 0 { failed = errno }
+        if failed == 0 { failed = LinuxCalls.renameNoReplace(temp, to: target) }
         if failed != 0 {
             unlink(temp)
             throw EvidenceError(.system, "cannot copy the compressed copy to \(target.debugQuoted)", cause: SystemCallError(operation: "copy", path: target, errno: failed))

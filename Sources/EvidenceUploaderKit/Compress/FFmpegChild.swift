@@ -1,4 +1,3 @@
-import CLinuxShim
 import UploaderCore
 import UploaderSystem
 #if canImport(Glibc)
@@ -54,18 +53,15 @@ struct FFmpegChild {
             close(pipeFDs[1])
             throw EvidenceError(.system, "cannot start \(argv[0])", cause: SystemCallError(operation: "open", path: stderrPath, errno: err))
         }
-        var cArgs = argv.map { strdup($0) } + [nil]
-        defer { cArgs.forEach { free($0) } }
-        let environment = ["PATH=/usr/bin:/bin", "LC_ALL=C", "AV_LOG_FORCE_NOCOLOR=1"]
-        var cEnv = environment.map { strdup($0) } + [nil]
-        defer { cEnv.forEach { free($0) } }
-        var pid = pid_t()
-        let spawned = evu_spawn_limited(argv[0], &cArgs, &cEnv, evidenceFD, pipeFDs[1], errFD, Limits.niceness,
-                                        limits.cpuSeconds, &pid)
+        let spawned = LinuxCalls.spawnLimited(argv, environment: ["PATH=/usr/bin:/bin", "LC_ALL=C", "AV_LOG_FORCE_NOCOLOR=1"],
+                                              evidenceFD: evidenceFD, stdoutFD: pipeFDs[1], stderrFD: errFD,
+                                              niceness: Limits.niceness, cpuSeconds: limits.cpuSeconds)
         close(pipeFDs[1])
         close(errFD)
-        guard spawned == 0 else {
-            throw EvidenceError(.system, "cannot run \(argv[0])", cause: SystemCallError(operation: "exec", path: argv[0], errno: spawned))
+        let pid: pid_t
+        switch spawned {
+        case let .success(child): pid = child
+        case let .failure(error): throw EvidenceError(.system, "cannot run \(argv[0])", cause: error)
         }
         let flags = fcntl(pipeFDs[0], F_GETFL)
         _ = fcntl(pipeFDs[0], F_SETFL, flags | O_NONBLOCK)

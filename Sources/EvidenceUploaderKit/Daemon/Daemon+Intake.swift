@@ -1,4 +1,3 @@
-import CLinuxShim
 import Logging
 import UploaderConfig
 import UploaderCore
@@ -131,7 +130,7 @@ extension Daemon {
         let ready = settler.ready(now: now)
         // Thousands admitted at once (the first scan of a full drop folder) leave megabytes of
         // the heap free: given back to the system, not kept for the daemon's life.
-        defer { if ready.count >= 1000 { _ = evu_malloc_trim() } }
+        defer { if ready.count >= 1000 { LinuxCalls.trimMalloc() } }
         for path in ready {
             guard scheduler.admitsNewFiles(now: self.now) else { return }
             let size = settler.observations[path]?.size ?? 0

@@ -131,6 +131,7 @@ public final class Daemon: @unchecked Sendable {
     /// be trusted (the service manager restarts it).
     public func run() throws(EvidenceError) {
         precondition(mode == .daemon)
+        LinuxCalls.tuneMallocForLongRun()
         try start()
         notifications = Notifications(config.notify, logger: logger)
         defer { notifications?.shutdown() }

@@ -1,4 +1,3 @@
-import CLinuxShim
 import Logging
 import UploaderCore
 import UploaderHashing
@@ -15,13 +14,7 @@ extension Journal: ItemJournal {}
 extension DropFolder: EvidenceSource {}
 
 extension EvidenceFile: OpenedEvidence {
-    /// Whether another process still has the file open for writing: a read lease cannot be
-    /// taken then. Where leases are not available (not the owner, network file systems) this
-    /// says false and the settle time alone decides.
-    func isOpenForWritingElsewhere() -> Bool {
-        if evu_probe_read_lease(fd) == 0 { return false }
-        return errno == EAGAIN || errno == EBUSY
-    }
+    func isOpenForWritingElsewhere() -> Bool { LinuxCalls.isOpenForWritingElsewhere(fd) }
 }
 
 /// `uploaded/` as a sink: the never-overwrite mover, reaching the file from the drop folder's
