@@ -12,9 +12,9 @@ import Glibc
 #endif
 
 /// One `Delivery` (and an `Admission`) wired to the doubles: an in-memory journal, a fake drop folder and
-/// `uploaded/`, a manual clock, a scripted transport, and a log of rejections. No process, no
-/// network, no sleep. The pipeline only gives the config in force (a temporary state folder
-/// holds the status file it is never asked to write).
+/// `uploaded/`, a manual clock, a scripted transport and compressor, and a log of rejections. No
+/// process, no network, no sleep, no `Pipeline`: the settings come from a config (a temporary
+/// state folder holds the compressor's copies and the status file it is never asked to write).
 final class DeliveryHarness {
     let journal = InMemoryJournal()
     let drop = FakeDropFolder()
@@ -26,7 +26,8 @@ final class DeliveryHarness {
     var hasher: any ContentHasher = FileContentHasher()
     let rejections = RejectionLog()
     let log = LogCapture()
-    let pipeline: Pipeline
+    let config: Config
+    let settings: DeliverySettings
     let root: String
 
     init(_ steps: [ScriptedTransport.Step] = [], orphans: [OrphanUploads.Upload] = [], configure: (inout Config) -> Void = { _ in }) throws {
@@ -42,11 +43,13 @@ final class DeliveryHarness {
         uploaded = FakeEvidenceSink(drop: drop)
         transport = ScriptedTransport(steps)
         compressor = ScriptedCompressor(stateFolder: config.folders.state)
-        pipeline = try Pipeline(config: config, passwords: [:], drop: DropFolder(path: config.folders.drop), manifests: [:],
-                                journal: Journal.open(stateDirectory: config.folders.state),
-                                board: StatusBoard(stateDirectory: config.folders.state), rateLimiter: RateLimiter(bytesPerSecond: 0),
-                                requestLimits: RequestSizeLimits(), retry: RetryPolicy(maxAttemptsWithoutProgress: 1), stop: StopSignal(),
-                                logger: log.logger(), orphans: OrphanUploads(orphans))
+        self.config = config
+        settings = try DeliverySettings(examiner: Examiner(config: config, manifests: [:]),
+                                        board: StatusBoard(stateDirectory: config.folders.state),
+                                        retry: RetryPolicy(maxAttemptsWithoutProgress: 1), stop: StopSignal(),
+                                        orphans: OrphanUploads(orphans), requestLimits: RequestSizeLimits(),
+                                        chunkSize: config.transfer.chunkSize.bytes, maxChunkSize: config.transfer.maxChunkSize.bytes,
+                                        logger: log.logger())
     }
 
     var ports: DeliveryPorts {
@@ -58,20 +61,23 @@ final class DeliveryHarness {
     }
 
     func deliver(_ item: JournalItem) -> Delivery.Ended {
-        Delivery(pipeline: pipeline, ports: ports).deliver(item)
+        Delivery(settings: settings, ports: ports).deliver(item)
     }
 
     /// The admission's ports: the same journal and drop folder, the config's real examiner, and
     /// the log of rejections.
     var admissionPorts: AdmissionPorts {
-        let examiner = pipeline.examiner
+        let examiner = settings.examiner
         return AdmissionPorts(journal: journal, drop: drop,
                               examine: { file, relativePath throws(EvidenceError) in try examiner.examine(file, relativePath: relativePath) },
                               reject: rejections.admissionPort)
     }
 
     func admit(_ relativePath: String, active: Set<UInt64> = []) -> Admission.Result {
-        Admission(pipeline: pipeline, ports: admissionPorts).admit(relativePath, active: active)
+        let (config, logger) = (self.config, settings.logger)
+        return Admission(board: settings.board, logger: { path in
+            Pipeline.logger(logger, for: path, destination: config.destination(forRelativePath: path)?.destination.name ?? "")
+        }, ports: admissionPorts).admit(relativePath, active: active)
     }
 
     /// Drops a file in and journals it (`discovered`), as admission would; returns the item.

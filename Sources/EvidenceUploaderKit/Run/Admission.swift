@@ -9,12 +9,21 @@ import UploaderJournal
 struct Admission {
     typealias Result = AdmissionResult
 
-    let pipeline: Pipeline
+    let board: StatusBoard
+    /// A file's logger, by its path.
+    let logger: @Sendable (_ relativePath: String) -> Logger
     let ports: AdmissionPorts
 
-    init(pipeline: Pipeline, ports: AdmissionPorts? = nil) {
-        self.pipeline = pipeline
-        self.ports = ports ?? AdmissionPorts(pipeline: pipeline)
+    init(board: StatusBoard, logger: @escaping @Sendable (_ relativePath: String) -> Logger, ports: AdmissionPorts) {
+        self.board = board
+        self.logger = logger
+        self.ports = ports
+    }
+
+    /// An admission of the run: its board, its loggers and its real ports.
+    init(pipeline: Pipeline) {
+        self.init(board: pipeline.board, logger: { [pipeline] path in pipeline.logger(for: path) },
+                  ports: AdmissionPorts(pipeline: pipeline))
     }
 
     /// `active`: items a transfer thread is working on now; they are never touched here.
@@ -36,9 +45,9 @@ private struct AdmissionRun {
 
     init(_ admission: Admission, _ relativePath: String, active: Set<UInt64>) {
         ports = admission.ports
-        board = admission.pipeline.board
+        board = admission.board
         self.relativePath = relativePath
-        logger = admission.pipeline.logger(for: relativePath)
+        logger = admission.logger(relativePath)
         machine = AdmissionMachine(active: active)
     }
 

@@ -2,6 +2,7 @@ import Logging
 import UploaderCore
 import UploaderCurl
 import UploaderJournal
+import UploaderSystem
 
 /// Takes one journaled item from the queue to `uploaded/`. The decisions are the
 /// `ItemMachine`'s (UploaderCore); this is its thin driver: it performs each action through the
@@ -17,12 +18,17 @@ struct Delivery {
         var retryCause: RetryCause = .other
     }
 
-    let pipeline: Pipeline
+    let settings: DeliverySettings
     let ports: DeliveryPorts
 
-    init(pipeline: Pipeline, ports: DeliveryPorts? = nil) {
-        self.pipeline = pipeline
-        self.ports = ports ?? DeliveryPorts(pipeline: pipeline)
+    init(settings: DeliverySettings, ports: DeliveryPorts) {
+        self.settings = settings
+        self.ports = ports
+    }
+
+    /// A delivery of the run: its settings and its real ports.
+    init(pipeline: Pipeline) {
+        self.init(settings: DeliverySettings(pipeline: pipeline), ports: DeliveryPorts(pipeline: pipeline))
     }
 
     func deliver(_ item: JournalItem) -> Ended {
@@ -34,10 +40,54 @@ struct Delivery {
     static func sentName(_ original: String) -> String { ItemMachine.sentName(original) }
 }
 
+/// What a delivery reads besides its ports: the rules in force, the board it reports on, how it
+/// retries and when it stops. Taken from the run's `Pipeline`; a test builds one from a config.
+struct DeliverySettings: Sendable {
+    /// Each destination's rules: routes, size limits, oversize videos, notes, labels.
+    var examiner: Examiner
+    var board: StatusBoard
+    var retry: RetryPolicy
+    var stop: StopSignal
+    /// Uploads the portal holds that no journal item names, to be claimed.
+    var orphans: OrphanUploads
+    /// What each portal was found to refuse per request.
+    var requestLimits: RequestSizeLimits
+    /// `[transfer] chunk_size` and `max_chunk_size`, in bytes.
+    var chunkSize: Int64
+    var maxChunkSize: Int64
+    /// The run's logger; `logger(for:destination:)` gives a file's.
+    var logger: Logger
+
+    init(examiner: Examiner, board: StatusBoard, retry: RetryPolicy, stop: StopSignal, orphans: OrphanUploads,
+         requestLimits: RequestSizeLimits, chunkSize: Int64, maxChunkSize: Int64, logger: Logger) {
+        self.examiner = examiner
+        self.board = board
+        self.retry = retry
+        self.stop = stop
+        self.orphans = orphans
+        self.requestLimits = requestLimits
+        self.chunkSize = chunkSize
+        self.maxChunkSize = maxChunkSize
+        self.logger = logger
+    }
+
+    init(pipeline: Pipeline) {
+        self.init(examiner: pipeline.examiner, board: pipeline.board, retry: pipeline.retry, stop: pipeline.stop,
+                  orphans: pipeline.orphans, requestLimits: pipeline.requestLimits,
+                  chunkSize: pipeline.config.transfer.chunkSize.bytes, maxChunkSize: pipeline.config.transfer.maxChunkSize.bytes,
+                  logger: pipeline.logger)
+    }
+
+    /// The logger of one file's delivery: the run's, with the file and its destination.
+    func logger(for path: String, destination: String) -> Logger {
+        Pipeline.logger(logger, for: path, destination: destination)
+    }
+}
+
 /// One delivery under way: the machine, and what its actions opened (the descriptors).
 struct DeliveryRun {
     let delivery: Delivery
-    var pipeline: Pipeline { delivery.pipeline }
+    var settings: DeliverySettings { delivery.settings }
     var ports: DeliveryPorts { delivery.ports }
     /// The journal's item; gains its compressed copy on the way.
     var item: JournalItem
@@ -51,12 +101,12 @@ struct DeliveryRun {
     init(_ delivery: Delivery, _ item: JournalItem) {
         self.delivery = delivery
         self.item = item
-        let examiner = delivery.pipeline.examiner
+        let examiner = delivery.settings.examiner
         let isOver = examiner.compresses(size: item.size, destination: item.destinationName)
         machine = ItemMachine(item: .init(item), oversize: .init(
             isOver: isOver, compresses: examiner.oversizeVideo(destination: item.destinationName) == .compress,
             toolsInstalled: isOver && delivery.ports.compressor.isInstalled))  // looked for only when it matters
-        logger = delivery.pipeline.logger(for: item.relativePath, destination: item.destinationName)
+        logger = delivery.settings.logger(for: item.relativePath, destination: item.destinationName)
     }
 
     mutating func run() -> Delivery.Ended {
@@ -92,7 +142,7 @@ struct DeliveryRun {
         case .compress:
             return compress()
         case let .claimOrphan(fileName, length, sha256):
-            return .orphan(pipeline.orphans.claim(fileName: fileName, length: length, sha256: sha256).map {
+            return .orphan(settings.orphans.claim(fileName: fileName, length: length, sha256: sha256).map {
                 .init(url: $0.url, offset: $0.offset)
             })
         case let .upload(upload):
@@ -123,9 +173,9 @@ struct DeliveryRun {
     private func ended(_ outcome: DeliveryOutcome) -> Delivery.Ended {
         switch outcome {
         case .delivered, .duplicate:
-            pipeline.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
+            settings.board.set(item.relativePath, state: .delivered, size: item.size, labels: item.labels, id: item.id)
         case .superseded:
-            pipeline.board.forget(item.relativePath)
+            settings.board.forget(item.relativePath)
         default:
             break
         }

@@ -5,7 +5,7 @@ import UploaderCurl
 /// Records an upload's steps in the journal before they matter, updates the status board, and
 /// writes the operator's log lines (progress every 10% or 30 seconds).
 final class DeliveryObserver: UploadObserver {
-    private let pipeline: Pipeline
+    private let settings: DeliverySettings
     private let journal: any ItemJournal
     private let clock: any TimeSource
     private let id: UInt64
@@ -19,10 +19,10 @@ final class DeliveryObserver: UploadObserver {
     /// The journal error that stopped the upload, if one did.
     private(set) var journalError: EvidenceError? = nil
 
-    init(pipeline: Pipeline, journal: any ItemJournal, clock: any TimeSource, id: UInt64, path: String, length: Int64,
+    init(settings: DeliverySettings, journal: any ItemJournal, clock: any TimeSource, id: UInt64, path: String, length: Int64,
          portal: Origin?, logger: Logger) {
         self.portal = portal
-        self.pipeline = pipeline
+        self.settings = settings
         self.journal = journal
         self.clock = clock
         lastLogTime = clock.monotonic()
@@ -47,7 +47,7 @@ final class DeliveryObserver: UploadObserver {
             journalError = error
             throw error
         }
-        pipeline.board.progress(path, done: offset)
+        settings.board.progress(path, done: offset)
         let step = length > 0 ? offset * 10 / length : 10
         let now = clock.monotonic()
         if (step > lastPercentStep && step < 10) || now - lastLogTime >= 30 {
@@ -62,15 +62,15 @@ final class DeliveryObserver: UploadObserver {
 
     func resuming(url: String, from offset: Int64) {
         logger.notice("resuming upload from the portal's offset", metadata: ["url": "\(url)", "offset": "\(offset)"])
-        pipeline.board.progress(path, done: offset)
+        settings.board.progress(path, done: offset)
     }
 
     func progress(_ bytes: Int64) {
-        pipeline.board.progress(path, done: bytes)
+        settings.board.progress(path, done: bytes)
     }
 
     func retrying(inSeconds seconds: Double, attempt: Int, cause: RetryCause, reason: String) {
-        pipeline.board.set(path, state: .retrying, size: length, message: "retrying in \(Int(seconds.rounded())) s: \(reason)",
+        settings.board.set(path, state: .retrying, size: length, message: "retrying in \(Int(seconds.rounded())) s: \(reason)",
                            retryCause: cause)
         logger.warning("retrying", metadata: [
             "in": "\(ByteFormatting.fixed(seconds, 1))s", "attempt": "\(attempt)", "because": "\(reason)",
@@ -78,9 +78,9 @@ final class DeliveryObserver: UploadObserver {
     }
 
     func requestLimitLearned(_ limit: UploadStateMachine.RequestLimit, failedSize: Int64) {
-        pipeline.requestLimits.record(limit, for: portal)
+        settings.requestLimits.record(limit, for: portal)
         if let portal {
-            pipeline.board.setRequestLimit(portal: portal.description, bytes: limit.bytes, reason: limit.reason.rawValue)
+            settings.board.setRequestLimit(portal: portal.description, bytes: limit.bytes, reason: limit.reason.rawValue)
         }
         logger.warning("chunk size reduced; the upload goes on from the portal's offset", metadata: [
             "from": "\(ByteFormatting.human(failedSize))", "to": "\(ByteFormatting.human(limit.bytes))",

@@ -14,9 +14,9 @@ extension DeliveryRun {
 
     func hash() -> ItemMachine.Event {
         guard let file else { return .failed(.init(.other, "the file is not open")) }
-        pipeline.board.set(item.relativePath, state: .hashing, size: item.size, labels: item.labels, id: item.id)
+        settings.board.set(item.relativePath, state: .hashing, size: item.size, labels: item.labels, id: item.id)
         let started = ports.clock.monotonic()
-        let stop = pipeline.stop
+        let stop = settings.stop
         do {
             let sha256 = try ports.hasher.sha256(of: file, path: item.relativePath) { !stop.isRaised }
             return .hashed(sha256: sha256, seconds: ports.clock.monotonic() - started)
@@ -28,10 +28,10 @@ extension DeliveryRun {
     /// Has the oversize video compressed (or its finished copy reused) through the compressor.
     mutating func compress() -> ItemMachine.Event {
         guard let file else { return .failed(.init(.other, "the file is not open")) }
-        let board = pipeline.board
+        let board = settings.board
         let item = self.item
         board.set(item.relativePath, state: .compressing, size: item.size, labels: item.labels, id: item.id, message: "compressing")
-        let limit = pipeline.examiner.maxVideoSize(destination: item.destinationName)
+        let limit = settings.examiner.maxVideoSize(destination: item.destinationName)
         switch ports.compressor.compress(item, file: file, limitBytes: limit, logger: logger, progress: { text in
             board.set(item.relativePath, state: .compressing, size: item.size, labels: item.labels, id: item.id, message: text)
         }) {
@@ -53,30 +53,30 @@ extension DeliveryRun {
         guard let file else { return .failed(.init(.other, "the file is not open")) }
         let sentCopy = upload.sendsCopy ? compressedFile : nil
         let unchanged: @Sendable () -> Bool = { file.isUnchanged() && (sentCopy?.isUnchanged() ?? true) }
-        pipeline.board.set(item.relativePath, state: .uploading, size: item.size, labels: item.labels, id: item.id)
+        settings.board.set(item.relativePath, state: .uploading, size: item.size, labels: item.labels, id: item.id)
         var pairs: [(key: String, value: String)] = [
             ("filename", upload.fileName), ("filetype", item.fileType), ("centre", item.labels.centre),
             ("candidate", item.labels.candidate), ("unit", item.labels.unit), ("sha256", upload.sha256),
         ]
         // The manifest's notes for the moderator, read again from the manifest in force.
-        if let notes = pipeline.examiner.notes(forRelativePath: item.relativePath) { pairs.append(("notes", notes)) }
+        if let notes = settings.examiner.notes(forRelativePath: item.relativePath) { pairs.append(("notes", notes)) }
         // The endpoint of the config in force (a corrected portal URL applies on retry); a
         // resumed upload goes on at its own absolute URL.
-        let endpoint = pipeline.examiner.endpoint(forSize: upload.length, destination: item.destinationName)
+        let endpoint = settings.examiner.endpoint(forSize: upload.length, destination: item.destinationName)
         let portal = ports.portal(item.destinationName)
         let job = UploadJob(endpoint: endpoint, fd: sentCopy?.fd ?? file.fd, length: upload.length,
-                            metadata: TusMetadata(pairs), chunkSize: pipeline.config.transfer.chunkSize.bytes,
-                            maxChunkSize: pipeline.config.transfer.maxChunkSize.bytes,
-                            resumeURL: upload.resumeURL, requestLimit: pipeline.requestLimits.limit(for: portal.origin),
+                            metadata: TusMetadata(pairs), chunkSize: settings.chunkSize,
+                            maxChunkSize: settings.maxChunkSize,
+                            resumeURL: upload.resumeURL, requestLimit: settings.requestLimits.limit(for: portal.origin),
                             fileUnchanged: unchanged)
-        let observer = DeliveryObserver(pipeline: pipeline, journal: ports.journal, clock: ports.clock, id: item.id,
+        let observer = DeliveryObserver(settings: settings, journal: ports.journal, clock: ports.clock, id: item.id,
                                         path: item.relativePath, length: upload.length, portal: portal.origin, logger: logger)
         let started = ports.clock.monotonic()
         do {
             logger.info(upload.resumeURL == nil ? "upload started" : "upload resumed", metadata: [
                 "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(upload.length)",
             ])
-            let result = try portal.transport.upload(job, retry: pipeline.retry, stop: pipeline.stop, observer: observer)
+            let result = try portal.transport.upload(job, retry: settings.retry, stop: settings.stop, observer: observer)
             return .uploaded(.init(url: result.url, resumedFrom: result.resumedFrom, seconds: ports.clock.monotonic() - started,
                                    unchanged: unchanged()))
         } catch {
@@ -127,7 +127,7 @@ extension DeliveryRun {
         do {
             try ports.portal(item.destinationName).transport.abandon(url)
         } catch {
-            pipeline.logger.warning("could not withdraw an abandoned upload from the portal", metadata: ["url": "\(url)", "error": "\(error)"])
+            settings.logger.warning("could not withdraw an abandoned upload from the portal", metadata: ["url": "\(url)", "error": "\(error)"])
         }
     }
 
@@ -135,7 +135,7 @@ extension DeliveryRun {
         let rejection: Rejection
         switch reason {
         case .videoTooLarge:
-            rejection = .videoTooLarge(size: item.size, limit: pipeline.examiner.maxVideoSize(destination: item.destinationName))
+            rejection = .videoTooLarge(size: item.size, limit: settings.examiner.maxVideoSize(destination: item.destinationName))
         case let .refused(code, message):
             rejection = Rejection(code: code, message: message)
         case let .portalTooLarge(message):
@@ -146,7 +146,7 @@ extension DeliveryRun {
 
     private func receiptText(_ receipt: ItemMachine.Receipt, destination: String, at time: Int64) -> String {
         let parts = destination.split(separator: "/")
-        let examiner = pipeline.examiner
+        let examiner = settings.examiner
         return Notes.receipt(.init(
             fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
             labels: item.labels, size: item.size, fileType: item.fileType,
@@ -175,9 +175,9 @@ extension DeliveryRun {
         case let .duplicate(earlier):
             logger.notice("same content and labels already delivered; not sending it again", metadata: ["earlier": "\(earlier)"])
         case .compressionToolsMissing:
-            let settings = pipeline.examiner.compress
+            let tools = settings.examiner.compress
             logger.error("ffmpeg or ffprobe is missing (install the Debian package ffmpeg); the oversize video is rejected as usual",
-                         metadata: ["ffmpeg": "\(settings.ffmpeg)", "ffprobe": "\(settings.ffprobe)"])
+                         metadata: ["ffmpeg": "\(tools.ffmpeg)", "ffprobe": "\(tools.ffprobe)"])
         case let .cannotCompress(error):
             logger.error("cannot compress the video; it stays in the drop folder", metadata: ["error": "\(error)"])
         case let .continuingOrphan(url, offset):

@@ -91,10 +91,14 @@ final class Pipeline: Sendable {
     }
 
     func logger(for path: String, destination: String? = nil) -> Logger {
-        var logger = self.logger
+        Self.logger(logger, for: path, destination: destination ?? config.destination(forRelativePath: path)?.destination.name ?? "")
+    }
+
+    /// `logger` with a file's path and its destination ("": none) in its metadata.
+    static func logger(_ logger: Logger, for path: String, destination: String) -> Logger {
+        var logger = logger
         logger[metadataKey: "file"] = .string(path)
-        let name = destination ?? config.destination(forRelativePath: path)?.destination.name ?? ""
-        if !name.isEmpty { logger[metadataKey: "destination"] = .string(name) }
+        if !destination.isEmpty { logger[metadataKey: "destination"] = .string(destination) }
         return logger
     }
 
