@@ -43,20 +43,20 @@ private let settlerCases: [(String, [Step])] = [
 
 @Test("Settler", arguments: settlerCases)
 private func settler(_ name: String, _ steps: [Step]) {
-    var settler = Settler(settleTime: 10)
+    var settler = Settler(settleTime: .seconds(10))
     for step in steps {
         switch step {
-        case let .see(path, size, mtime, now): settler.observe(path, size: size, modified: mtime, now: now)
+        case let .see(path, size, mtime, now): settler.observe(path, size: size, modified: mtime, now: .seconds(now))
         case let .gone(path): settler.forget(path)
-        case let .ready(now, expected): #expect(settler.ready(now: now) == expected, "\(name): \(step)")
-        case let .writing(now, expected): #expect(settler.stillBeingWritten(now: now) == expected, "\(name): \(step)")
+        case let .ready(now, expected): #expect(settler.ready(now: .seconds(now)) == expected, "\(name): \(step)")
+        case let .writing(now, expected): #expect(settler.stillBeingWritten(now: .seconds(now)) == expected, "\(name): \(step)")
         }
     }
 }
 
 @Test func settleTimeZeroMakesEverythingReadyAtOnce() {
-    var settler = Settler(settleTime: 0)
-    settler.observe("x", size: 1, modified: 1, now: 5)
-    #expect(settler.ready(now: 5) == ["x"])
-    #expect(settler.nextReadyTime() == 5)
+    var settler = Settler(settleTime: .zero)
+    settler.observe("x", size: 1, modified: 1, now: .seconds(5))
+    #expect(settler.ready(now: .seconds(5)) == ["x"])
+    #expect(settler.nextReadyTime() == .seconds(5))
 }

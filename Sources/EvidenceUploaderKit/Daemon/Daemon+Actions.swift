@@ -68,7 +68,7 @@ extension Daemon {
 
         case let .pause(destination, reason):
             guard mode == .daemon else { return }
-            lastCredentialCheck = WallClock.monotonic()
+            routine.did(.credentials, now: now)
             var metadata: Logger.Metadata = ["reason": "\(reason)"]
             if !destination.isEmpty { metadata["destination"] = "\(destination)" }
             logger.critical(destination.isEmpty
@@ -100,7 +100,7 @@ extension Daemon {
             // Still open for writing, or briefly unreadable: look again after another settle time.
             if firstTime { logger.info("not taken yet", metadata: ["file": "\(path)", "because": "\(reason)"]) }
             if let entry = pipeline?.drop.stat(path) {
-                settler.observe(path, size: entry.size, modified: entry.modified, now: WallClock.monotonic())
+                settler.observe(path, size: entry.size, modified: entry.modified, now: now)
                 session.board.set(path, state: .arriving, size: entry.size, message: reason)
             }
 

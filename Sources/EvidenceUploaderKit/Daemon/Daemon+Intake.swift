@@ -11,7 +11,7 @@ extension Daemon {
     // MARK: - Finding files
 
     func scan(reason: String) {
-        lastScan = WallClock.monotonic()
+        routine.did(.scan, now: now)
         guard let drop = currentDropFolder() else { return }
         var result = drop.scan(ignoring: config.intakeIgnoredPaths)
         // Folders that arrived since the last scan get their watches now; anything written into
@@ -44,10 +44,12 @@ extension Daemon {
         logger.debug("scanned", metadata: ["reason": "\(reason)", "files": "\(result.files.count)"])
     }
 
-    func handleHints(now: Double) {
-        guard let watcher else { return }
+    /// What inotify said since the last tick; true when it took a walk of the whole folder.
+    @discardableResult
+    func handleHints(now: Duration) -> Bool {
+        guard let watcher else { return false }
         let hints = watcher.drain()
-        guard !hints.isEmpty else { return }
+        guard !hints.isEmpty else { return false }
         var rescan: String? = nil
         var files = Set<String>()
         for hint in hints {
@@ -62,7 +64,7 @@ extension Daemon {
         if let rescan {
             logger.info("rescanning the drop folder", metadata: ["because": "\(rescan)"])
             scan(reason: rescan)
-            return
+            return true
         }
         // A few hints (the status page's own writes, every few seconds) are looked up one by one:
         // a set of every queued path would copy 10,000 items to learn they are not new.
@@ -83,6 +85,7 @@ extension Daemon {
                 session.board.forget(path)
             }
         }
+        return false
     }
 
     /// What the board says of a file waiting to settle: made once per scan, so 10,000 arrivals
@@ -92,7 +95,6 @@ extension Daemon {
     }
 
     func observe(_ entry: DropFolder.Entry, waiting: String? = nil) {
-        let now = WallClock.monotonic()
         let isNew = settler.observations[entry.path] == nil
         settler.observe(entry.path, size: entry.size, modified: entry.modified, now: now)
         if isNew {
@@ -124,7 +126,7 @@ extension Daemon {
         session.journal.unfinishedPaths()
     }
 
-    func admitSettled(now: Double) {
+    func admitSettled(now: Duration) {
         guard let pipeline else { return }
         let admission = Admission(pipeline: pipeline)
         let ready = settler.ready(now: now)

@@ -35,7 +35,8 @@ extension Daemon {
         if config.hasNamedDestinations {
             session.board.setDestinations(config.destinations.map { ($0.name, $0.folder) })
         }
-        settler.settleTime = Self.seconds(config.policy.settleTime)
+        settler.settleTime = config.policy.settleTime
+        routine.intervals.poll = config.folders.pollInterval
         applyRateSchedule()
         rebuildPipeline()
         credentialStamp = credentialFingerprint()
@@ -96,7 +97,7 @@ extension Daemon {
 
     /// While paused for a refused password: a changed credential or password file resumes.
     func checkCredentials() {
-        lastCredentialCheck = WallClock.monotonic()
+        routine.did(.credentials, now: now)
         let fingerprint = credentialFingerprint()
         guard fingerprint != credentialStamp else { return }
         credentialStamp = fingerprint

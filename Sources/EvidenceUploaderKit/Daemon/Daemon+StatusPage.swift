@@ -12,13 +12,13 @@ extension Daemon {
         // Whether anything changed: the board's change count, not a copy of the board (2 MB
         // with 10,000 items) compared every second.
         let version = session.board.version
-        let elapsed = WallClock.monotonic() - lastPageWrite
-        if running {
+        if running, let last = lastPageWrite {
             // Unchanged: rewritten once a minute (its "updated" time); changed: at most every 3 s.
+            let elapsed = now - last
             let changed = version != session.board.pageVersion.load(ordering: .relaxed)
-            guard elapsed >= 3, changed || elapsed >= 60 else { return }
+            guard elapsed >= .seconds(3), changed || elapsed >= .seconds(60) else { return }
         }
-        lastPageWrite = WallClock.monotonic()
+        lastPageWrite = now
         session.board.pageVersion.store(version, ordering: .relaxed)
         let snapshot = session.board.snapshot()
         let now = WallClock.now()

@@ -69,11 +69,8 @@ public final class Daemon: @unchecked Sendable {
     var settler: Settler
     var scheduler: Scheduler
     let clockStart = ContinuousClock.now
-    var lastScan = -Double.infinity
-    var lastStatus = 0.0
-    var lastRecheck = 0.0
-    var lastCredentialCheck = 0.0
-    var lastDropCheck = 0.0
+    /// The routine duties besides the queue (scans, settling, status, forecast...) and when each is due.
+    var routine: Routine
     var credentialStamp: String = ""
     var manifestStamp: String = ""
     var lastAppliedRate: Int64? = nil
@@ -88,13 +85,12 @@ public final class Daemon: @unchecked Sendable {
     var linkRate: Double = 0
     /// Items whose risk was said (log, notification), and what it was.
     var riskSaid: [UInt64: DeliveryForecast.Risk] = [:]
-    var lastForecast = 0.0
     /// `[notify]`, for the service.
     var notifications: Notifications?
     var summaryDay = ""
     var deliveredAtLastSummary = 0
-    /// The status page: when it was last written, what it showed, whether writing it fails.
-    var lastPageWrite = -Double.infinity
+    /// The status page: when it was last written (the run's time), whether writing it fails.
+    var lastPageWrite: Duration? = nil
     var pageWriteFailed = false
 
     public convenience init(configPath: String, config: Config, passwords: PortalPasswords, logger: Logger,
@@ -114,14 +110,11 @@ public final class Daemon: @unchecked Sendable {
         self.mode = mode
         self.notifier = SystemdNotifier(environment: mode == .daemon ? environment : [:])
         self.workers = TransferWorkers(wake: signals.wake)
-        self.settler = Settler(settleTime: Self.seconds(config.policy.settleTime))
+        self.settler = Settler(settleTime: config.policy.settleTime)
+        self.routine = Routine(intervals: .init(poll: config.folders.pollInterval))
         self.scheduler = Scheduler(settings: .init(mode: mode, parallelUploads: config.transfer.parallelUploads,
                                                    smallFileLimit: config.transfer.chunkSize.bytes,
                                                    smallFileSlots: config.transfer.smallFileUploads))
-    }
-
-    static func seconds(_ d: Duration) -> Double {
-        Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18
     }
 
     /// The scheduler's clock: time since this driver started.
@@ -150,36 +143,31 @@ public final class Daemon: @unchecked Sendable {
         ])
         notifier.ready(status: statusLine())
 
-        loop { now in
+        loop { now, due in
             if signals.reload.isRaised { reload() }
-            handleHints(now: now)
-            if config.folders.watch == .poll || watcher?.limitReached == true {
-                if now - lastScan >= Self.seconds(config.folders.pollInterval) { scan(reason: "poll") }
-            } else if now - lastScan >= 120 {
-                scan(reason: "periodic safety scan")
-            }
-            if now - lastRecheck >= 1 {
-                lastRecheck = now
-                recheckSettling()
-            }
-            if now - lastDropCheck >= 5 {
-                lastDropCheck = now
-                if dropMissing || pipeline?.drop.isStillAtItsPath() == false { scan(reason: "the drop folder changed") }
+            let rescanned = handleHints(now: now)
+            if due.contains(.scan) && !rescanned { scan(reason: isPolling ? "poll" : "periodic safety scan") }
+            if due.contains(.recheckSettling) { recheckSettling() }
+            if due.contains(.checkDropFolder), dropMissing || pipeline?.drop.isStillAtItsPath() == false {
+                scan(reason: "the drop folder changed")
             }
             admitSettled(now: now)
             handleRequests()
-        } everySecond: {
-            if !scheduler.paused.isEmpty && WallClock.monotonic() - lastCredentialCheck >= 5 { checkCredentials() }
-            notifier.status(statusLine())
-            writeStatusPage()
-            if WallClock.monotonic() - lastForecast >= 5 {
-                lastForecast = WallClock.monotonic()
+        } duties: { due in
+            if due.contains(.credentials) { checkCredentials() }
+            if due.contains(.status) {
+                notifier.status(statusLine())
+                writeStatusPage()
+            }
+            if due.contains(.forecast) {
                 updateForecast()
                 maybeSendDailySummary()
             }
-            maybeCompact()
-            applyRateSchedule()
-            writeMetrics()
+            if due.contains(.status) {
+                maybeCompact()
+                applyRateSchedule()
+                writeMetrics()
+            }
         }
         try finish()
         writeStatusPage(running: false)
@@ -209,7 +197,7 @@ public final class Daemon: @unchecked Sendable {
         for entry in scan.files where scheduler.admitsNewFiles(now: now) && !signals.stop.isRaised {
             admitted(entry.path, admission.admit(entry.path))
         }
-        loop { _ in } everySecond: {}
+        loop { _, _ in } duties: { _ in }
         try finish()
         let tally = scheduler.tally
         summary.delivered = tally.delivered
@@ -237,21 +225,24 @@ public final class Daemon: @unchecked Sendable {
         _ = scheduler.handle(.recovered(recovered), now: now)
     }
 
-    /// The loop both modes share: transfers ended, transfers to start, the status each second.
-    private func loop(_ intake: (Double) -> Void, everySecond: () -> Void) {
+    /// Whether the drop folder is walked every `poll_interval` (polling, or inotify out of watches).
+    var isPolling: Bool { config.folders.watch == .poll || watcher?.limitReached == true }
+
+    /// The loop both modes share: the duties due (`Routine`), intake, transfers ended, transfers
+    /// to start, the board flushed each second, then the rest of the duties due. Every duty
+    /// `due` names is performed in the same turn (it counts as done once named).
+    private func loop(_ intake: (_ now: Duration, _ due: [Routine.Duty]) -> Void, duties: (_ due: [Routine.Duty]) -> Void) {
         while !signals.stop.isRaised && !finishedAll {
-            let wallNow = WallClock.monotonic()
-            intake(wallNow)
+            let now = self.now
+            let due = routine.due(now: now, .init(polling: isPolling, paused: !scheduler.paused.isEmpty))
+            intake(now, due)
             for (id, ended) in workers.collect() {
-                perform(scheduler.handle(.finished(id: id, ended.outcome), now: now), retryCause: ended.retryCause)
+                perform(scheduler.handle(.finished(id: id, ended.outcome), now: self.now), retryCause: ended.retryCause)
             }
             if journalFailure != nil || finishedAll { break }
-            if pipeline != nil { perform(scheduler.handle(.tick, now: now)) }
-            if wallNow - lastStatus >= 1 {
-                lastStatus = wallNow
-                session.board.flush(logger: logger)
-                everySecond()
-            }
+            if pipeline != nil { perform(scheduler.handle(.tick, now: self.now)) }
+            if due.contains(.status) { session.board.flush(logger: logger) }
+            duties(due)
             notifier.watchdog()
             if finishedAll { break }
             _ = signals.wake.wait(timeout: .now() + .milliseconds(250))
