@@ -229,8 +229,9 @@ public final class Daemon: @unchecked Sendable {
     var isPolling: Bool { config.folders.watch == .poll || watcher?.limitReached == true }
 
     /// The loop both modes share: the duties due (`Routine`), intake, transfers ended, transfers
-    /// to start, the board flushed each second, then the rest of the duties due. Every duty
-    /// `due` names is performed in the same turn (it counts as done once named).
+    /// to start, the board flushed each second, then the rest of the duties due. A duty `due`
+    /// names counts as done: `run` performs each in the same turn (one it skipped would wait a
+    /// whole interval); `run --once` has no use for any but the board's flush.
     private func loop(_ intake: (_ now: Duration, _ due: [Routine.Duty]) -> Void, duties: (_ due: [Routine.Duty]) -> Void) {
         while !signals.stop.isRaised && !finishedAll {
             let now = self.now
