@@ -51,13 +51,16 @@ package enum AtomicFile {
         let dirPath = folder(of: path)
         let temporary = dirPath + "/.evu-\(getpid())-\(counter.wrappingAdd(1, ordering: .relaxed).oldValue).tmp"
         let fd = try syscall("create", path: temporary) { open(temporary, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode) }
+        var isOpen = true
         do throws(SystemCallError) {
             try body(Writer(fd: fd, path: temporary))
             if durability != .volatile { try syscall("fsync", path: temporary) { fsync(fd) } }
             close(fd)
+            isOpen = false
             try syscall("rename", path: path) { rename(temporary, path) }
         } catch {
-            close(fd)
+            // Closed once only: by now another thread may own a descriptor with the same number.
+            if isOpen { close(fd) }
             unlink(temporary)
             throw error
         }
@@ -67,7 +70,6 @@ package enum AtomicFile {
         try syscall("fsync folder", path: dirPath) { fsync(dirFD) }
     }
 
-    /// The folder a path is in: "." for a bare name, "/" for a name at the root.
     /// A small file's whole text (at most `limit` bytes), for files written with `write`.
     package static func read(_ path: String, limit: Int = 64 << 10) throws(SystemCallError) -> String {
         let fd = try syscall("open", path: path) { open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW) }
@@ -84,6 +86,7 @@ package enum AtomicFile {
         return String(decoding: bytes.prefix(count), as: UTF8.self)
     }
 
+    /// The folder a path is in: "." for a bare name, "/" for a name at the root.
     package static func folder(of path: String) -> String {
         guard let slash = path.lastIndex(of: "/") else { return "." }
         return slash == path.startIndex ? "/" : String(path[..<slash])
