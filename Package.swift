@@ -92,6 +92,7 @@ let package = Package(
         .target(name: "FuzzTusHeaders", dependencies: ["UploaderCore", "UploaderCurl"], path: "Fuzz/tus-headers"),
         .target(name: "FuzzJournal", dependencies: ["UploaderJournal"], path: "Fuzz/journal"),
         .target(name: "FuzzOpenability", dependencies: ["UploaderCore"], path: "Fuzz/openability"),
+        .target(name: "FuzzS3XML", dependencies: ["UploaderCurl"], path: "Fuzz/s3-xml"),
         .testTarget(
             name: "UploaderCoreTests",
             dependencies: ["UploaderCore"],

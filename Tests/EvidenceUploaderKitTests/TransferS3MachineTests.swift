@@ -334,3 +334,19 @@ func s3FailureClassification(_ status: Int, _ code: String, _ kind: String) {
     #expect(xml.value("NextPartNumberMarker") == "2")
     #expect(S3XML.escape("\"a&b\"") == "&quot;a&amp;b&quot;")
 }
+
+@Test func s3ListPartsPageIsReadOrRefused() throws {
+    let page = try S3Client.parseListParts(Array("""
+    <ListPartsResult><IsTruncated>true</IsTruncated><NextPartNumberMarker>2</NextPartNumberMarker>
+    <Part><PartNumber>1</PartNumber><ETag>&quot;abc&quot;</ETag><Size>5242880</Size><ChecksumSHA256>x+y=</ChecksumSHA256></Part>
+    <Part><PartNumber>2</PartNumber><ETag>def</ETag><Size>10</Size></Part></ListPartsResult>
+    """.utf8))
+    #expect(page.parts == [S3Part(number: 1, size: 5_242_880, etag: "\"abc\"", checksumSHA256: "x+y="),
+                           S3Part(number: 2, size: 10, etag: "\"def\"", checksumSHA256: nil)])  // quotes added
+    #expect(page.nextMarker == 2)
+    let last = try S3Client.parseListParts(Array("<ListPartsResult><IsTruncated>false</IsTruncated><NextPartNumberMarker>9</NextPartNumberMarker></ListPartsResult>".utf8))
+    #expect(last.parts.isEmpty && last.nextMarker == nil)
+    #expect(throws: TusFailure.self) {
+        try S3Client.parseListParts(Array("<ListPartsResult><Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag></Part></ListPartsResult>".utf8))
+    }
+}

@@ -97,7 +97,14 @@ final class S3Client {
         request.keptResponseBytes = 2 << 20
         let response = try send(request, "ListParts")
         guard response.status == 200 else { throw S3Failure.from(status: response.status, response: response, request: "ListParts", store: store) }
-        let xml = S3XML(response.body)
+        return try Self.parseListParts(response.body)
+    }
+
+    /// One page of a `ListPartsResult`: its parts, and the next marker when it is truncated. The
+    /// store's answer is not trusted: a part without a number, size or ETag is a protocol
+    /// violation, never a guess.
+    static func parseListParts(_ body: [UInt8]) throws(TusFailure) -> (parts: [S3Part], nextMarker: Int?) {
+        let xml = S3XML(body)
         var parts: [S3Part] = []
         for block in xml.elements("Part") {
             let part = S3XML(text: block)
