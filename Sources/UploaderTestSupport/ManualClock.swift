@@ -4,19 +4,19 @@ import Synchronization
 
 /// A clock that moves only when told to.
 final class ManualClock: TimeSource {
-    private let time: Mutex<(now: Int64, monotonic: Double)>
+    private let time: Mutex<(now: Int64, monotonic: Duration)>
 
-    init(now: Int64 = 1_800_000_000, monotonic: Double = 1_000) {
+    init(now: Int64 = 1_800_000_000, monotonic: Duration = .seconds(1_000)) {
         time = Mutex((now, monotonic))
     }
 
     func now() -> Int64 { time.withLock { $0.now } }
-    func monotonic() -> Double { time.withLock { $0.monotonic } }
+    func monotonic() -> Duration { time.withLock { $0.monotonic } }
 
-    func advance(seconds: Double) {
+    func advance(_ duration: Duration) {
         time.withLock {
-            $0.monotonic += seconds
-            $0.now += Int64(seconds)
+            $0.monotonic += duration
+            $0.now += duration.components.seconds
         }
     }
 }

@@ -54,13 +54,13 @@ struct ItemMachineTests {
         run(&m, [
             (nil, [.open]),
             (opened(), [.hash]),
-            (.hashed(sha256: sha, seconds: 2), [.record(.hashed(sha256: sha))]),
-            (.recorded, [.tell(.hashed(sha256: sha, seconds: 2)), .findDuplicate(sha256: sha)]),
+            (.hashed(sha256: sha, took: .seconds(2)), [.record(.hashed(sha256: sha))]),
+            (.recorded, [.tell(.hashed(sha256: sha, took: .seconds(2))), .findDuplicate(sha256: sha)]),
             (.duplicate(nil), [.claimOrphan(fileName: "wall.mp4", length: 1000, sha256: sha)]),
             (.orphan(nil), [upload()]),
-            (.uploaded(.init(url: url, seconds: 4)), [.record(.delivered)]),
-            (.recorded, [.tell(.delivered(url: url, seconds: 4, sentBytes: 1000, resumedFrom: 0)),
-                         .move(.init(sha256: sha, uploadURL: url, seconds: 4))]),
+            (.uploaded(.init(url: url, took: .seconds(4))), [.record(.delivered)]),
+            (.recorded, [.tell(.delivered(url: url, took: .seconds(4), sentBytes: 1000, resumedFrom: 0)),
+                         .move(.init(sha256: sha, uploadURL: url, took: .seconds(4)))]),
         ] + movedAndRecorded)
         #expect(!m.endedByTransferFailure)
     }
@@ -72,9 +72,9 @@ struct ItemMachineTests {
             (nil, [.open]),
             (opened(), [.findDuplicate(sha256: sha)]),
             (.duplicate(nil), [upload(resumeURL: url)]),
-            (.uploaded(.init(url: url, resumedFrom: 600, seconds: 1)), [.record(.delivered)]),
-            (.recorded, [.tell(.delivered(url: url, seconds: 1, sentBytes: 400, resumedFrom: 600)),
-                         .move(.init(sha256: sha, uploadURL: url, seconds: 1))]),
+            (.uploaded(.init(url: url, resumedFrom: 600, took: .seconds(1))), [.record(.delivered)]),
+            (.recorded, [.tell(.delivered(url: url, took: .seconds(1), sentBytes: 400, resumedFrom: 600)),
+                         .move(.init(sha256: sha, uploadURL: url, took: .seconds(1)))]),
         ] + movedAndRecorded)
     }
 
@@ -254,7 +254,7 @@ struct ItemMachineTests {
         run(&atHash, [
             (nil, [.open]),
             (opened(), [.hash]),
-            (.hashed(sha256: sha, seconds: 1), [.record(.hashed(sha256: sha))]),
+            (.hashed(sha256: sha, took: .seconds(1)), [.record(.hashed(sha256: sha))]),
             (.failed(broken), [.end(.journalFailure("cannot write the journal"))]),
         ])
         var duringUpload = ItemMachine(item: item(sha256: sha))
@@ -315,9 +315,9 @@ struct ItemMachineTests {
             (.duplicate(nil), [.compress]),
             (.compressed(.init(size: 300, sha256: "c0py")), [.claimOrphan(fileName: "wall.mp4", length: 300, sha256: "c0py")]),
             (.orphan(nil), [.upload(copyUpload)]),
-            (.uploaded(.init(url: url, seconds: 1)), [.record(.delivered)]),
-            (.recorded, [.tell(.delivered(url: url, seconds: 1, sentBytes: 300, resumedFrom: 0)),
-                         .move(.init(sha256: sha, uploadURL: url, seconds: 1))]),
+            (.uploaded(.init(url: url, took: .seconds(1))), [.record(.delivered)]),
+            (.recorded, [.tell(.delivered(url: url, took: .seconds(1), sentBytes: 300, resumedFrom: 0)),
+                         .move(.init(sha256: sha, uploadURL: url, took: .seconds(1)))]),
             (.moved(to: place), [.keepCompressedCopy(originalAt: place)]),
             (.copyKept, [.record(.moved(destination: place))]),
             (.recorded, [.tell(.movedToUploaded(place)), .end(.delivered(place))]),

@@ -44,7 +44,7 @@ struct FolderSink: EvidenceSink {
 /// The system's clocks (`WallClock`).
 struct SystemTime: TimeSource {
     func now() -> Int64 { WallClock.now() }
-    func monotonic() -> Double { WallClock.monotonic() }
+    func monotonic() -> Duration { WallClock.monotonicDuration() }
 }
 
 /// SHA-256 over libcrypto (`FileHasher`), in 1 MiB reads from the descriptor.

@@ -15,7 +15,7 @@ final class DeliveryObserver: UploadObserver {
     /// The portal's origin, under which a learned request limit is remembered.
     private let portal: Origin?
     private var lastPercentStep: Int64 = 0
-    private var lastLogTime: Double
+    private var lastLogTime: Duration
     /// The journal error that stopped the upload, if one did.
     private(set) var journalError: EvidenceError? = nil
 
@@ -50,7 +50,7 @@ final class DeliveryObserver: UploadObserver {
         settings.board.progress(path, done: offset)
         let step = length > 0 ? offset * 10 / length : 10
         let now = clock.monotonic()
-        if (step > lastPercentStep && step < 10) || now - lastLogTime >= 30 {
+        if (step > lastPercentStep && step < 10) || now - lastLogTime >= .seconds(30) {
             lastPercentStep = step
             lastLogTime = now
             logger.info("progress", metadata: [

@@ -19,7 +19,7 @@ extension DeliveryRun {
         let stop = settings.stop
         do {
             let sha256 = try ports.hasher.sha256(of: file, path: item.relativePath) { !stop.isRaised }
-            return .hashed(sha256: sha256, seconds: ports.clock.monotonic() - started)
+            return .hashed(sha256: sha256, took: ports.clock.monotonic() - started)
         } catch {
             return stop.isRaised ? .stopped : .failed(.init(error))
         }
@@ -77,7 +77,7 @@ extension DeliveryRun {
                 "id": "\(item.id)", "endpoint": "\(job.endpoint)", "size": "\(upload.length)",
             ])
             let result = try portal.transport.upload(job, retry: settings.retry, stop: settings.stop, observer: observer)
-            return .uploaded(.init(url: result.url, resumedFrom: result.resumedFrom, seconds: ports.clock.monotonic() - started,
+            return .uploaded(.init(url: result.url, resumedFrom: result.resumedFrom, took: ports.clock.monotonic() - started,
                                    unchanged: unchanged()))
         } catch {
             transferFailure = error
@@ -152,7 +152,7 @@ extension DeliveryRun {
             labels: item.labels, size: item.size, fileType: item.fileType,
             route: examiner.route(forSize: item.size, destination: item.destinationName),
             sha256: receipt.sha256, uploadURL: receipt.uploadURL, finishedAt: time,
-            seconds: receipt.seconds, duplicateOf: receipt.duplicateOf, destination: item.destinationName,
+            seconds: receipt.took.inSeconds, duplicateOf: receipt.duplicateOf, destination: item.destinationName,
             notes: examiner.notes(forRelativePath: item.relativePath),
             compression: item.compressedCopy.map { copy in
                 Notes.Compression(limit: examiner.maxVideoSize(destination: item.destinationName),
@@ -168,8 +168,8 @@ extension DeliveryRun {
             logger.notice("finishing a delivery interrupted before the file was moved")
         case let .receiptNotWritten(error):
             logger.error("delivered and moved, but the receipt could not be written", metadata: ["error": "\(error)"])
-        case let .hashed(sha256, seconds):
-            logger.debug("hashed", metadata: ["sha256": "\(sha256)", "seconds": "\(ByteFormatting.fixed(seconds, 1))"])
+        case let .hashed(sha256, took):
+            logger.debug("hashed", metadata: ["sha256": "\(sha256)", "seconds": "\(ByteFormatting.fixed(took.inSeconds, 1))"])
         case let .cannotHash(error):
             logger.warning("cannot hash file; it stays in the drop folder", metadata: ["error": "\(error)"])
         case let .duplicate(earlier):
@@ -184,7 +184,8 @@ extension DeliveryRun {
             logger.notice("continuing an upload the portal already holds", metadata: ["url": "\(url)", "offset": "\(offset)"])
         case .fileChangedDuringUpload:
             logger.error("file changed while it was uploaded; it will be sent again as a new upload")
-        case let .delivered(url, seconds, sent, resumedFrom):
+        case let .delivered(url, took, sent, resumedFrom):
+            let seconds = took.inSeconds
             logger.info("delivered", metadata: [
                 "id": "\(item.id)", "url": "\(url)", "seconds": "\(ByteFormatting.fixed(seconds, 1))",
                 "rate": "\(ByteFormatting.rate(bytesPerSecond: Double(sent) / max(seconds, 0.001)))",

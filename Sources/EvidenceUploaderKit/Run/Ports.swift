@@ -65,8 +65,8 @@ protocol EvidenceSink: Sendable {
 protocol TimeSource: Sendable {
     /// Seconds since the epoch.
     func now() -> Int64
-    /// Monotonic seconds.
-    func monotonic() -> Double
+    /// Monotonic time since a fixed point, for durations and rates.
+    func monotonic() -> Duration
 }
 
 /// The content hasher: the SHA-256 of the open evidence, read through its descriptor. It gives

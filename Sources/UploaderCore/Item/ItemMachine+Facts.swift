@@ -143,16 +143,16 @@ extension ItemMachine {
     }
 
     /// An upload the portal confirmed whole. `unchanged`: the file (and its copy) still as
-    /// opened, checked after the last byte; `seconds`: how long it took.
+    /// opened, checked after the last byte; `took`: how long it took.
     package struct Uploaded: Sendable, Equatable {
         package var url: String
         package var resumedFrom: Int64?
-        package var seconds: Double
+        package var took: Duration
         package var unchanged: Bool
-        package init(url: String, resumedFrom: Int64? = nil, seconds: Double = 0, unchanged: Bool = true) {
+        package init(url: String, resumedFrom: Int64? = nil, took: Duration = .zero, unchanged: Bool = true) {
             self.url = url
             self.resumedFrom = resumedFrom
-            self.seconds = seconds
+            self.took = took
             self.unchanged = unchanged
         }
     }

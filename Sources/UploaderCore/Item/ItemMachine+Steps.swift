@@ -12,7 +12,7 @@ extension ItemMachine {
         /// `.askPortalHoldsAll`: whether the portal holds every byte (a failed question says yes).
         case portalHoldsAll(Bool)
         /// `.hash`: the file's SHA-256, and how long it took.
-        case hashed(sha256: String, seconds: Double)
+        case hashed(sha256: String, took: Duration)
         /// `.findDuplicate`: the latest finished item with this content and labels.
         case duplicate(Earlier?)
         /// `.compress`: the copy to send.
@@ -109,13 +109,13 @@ extension ItemMachine {
     package struct Receipt: Sendable, Equatable {
         package var sha256: String
         package var uploadURL: String
-        package var seconds: Double
+        package var took: Duration
         /// Where the same content went before, for a duplicate.
         package var duplicateOf: String?
-        package init(sha256: String, uploadURL: String, seconds: Double = 0, duplicateOf: String? = nil) {
+        package init(sha256: String, uploadURL: String, took: Duration = .zero, duplicateOf: String? = nil) {
             self.sha256 = sha256
             self.uploadURL = uploadURL
-            self.seconds = seconds
+            self.took = took
             self.duplicateOf = duplicateOf
         }
     }
@@ -133,14 +133,14 @@ extension ItemMachine {
     package enum Notice: Sendable, Equatable {
         case finishingInterruptedDelivery
         case receiptNotWritten(String)
-        case hashed(sha256: String, seconds: Double)
+        case hashed(sha256: String, took: Duration)
         case cannotHash(String)
         case duplicate(earlier: String)
         case compressionToolsMissing
         case cannotCompress(String)
         case continuingOrphan(url: String, offset: Int64)
         case fileChangedDuringUpload
-        case delivered(url: String, seconds: Double, sentBytes: Int64, resumedFrom: Int64)
+        case delivered(url: String, took: Duration, sentBytes: Int64, resumedFrom: Int64)
         case movedToUploaded(String)
         case notMoved(String)
         case unauthorized(String)

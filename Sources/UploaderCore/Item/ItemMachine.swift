@@ -68,7 +68,7 @@ package struct ItemMachine: Sendable {
     }
 
     private enum AfterRecord: Sendable {
-        case hashed(seconds: Double)
+        case hashed(took: Duration)
         case orphanCreated(Orphan, Upload)
         case delivered(Uploaded, length: Int64)
         case deliveredAfterTornTail
@@ -138,9 +138,9 @@ package struct ItemMachine: Sendable {
                 return [.hash]
             }
             return lookForDuplicate(sha256)
-        case let (.hashing, .hashed(digest, seconds)):
+        case let (.hashing, .hashed(digest, took)):
             sha256 = digest
-            return record(.hashed(sha256: digest), then: .hashed(seconds: seconds))
+            return record(.hashed(sha256: digest), then: .hashed(took: took))
         case let (.hashing, .failed(failure)):
             if failure.isRecording { return recordingFailed(failure) }
             return [.tell(.cannotHash(failure.message)), .end(.failed(failure.message, permanent: false))]
@@ -231,9 +231,9 @@ package struct ItemMachine: Sendable {
 
     private mutating func recorded(_ next: AfterRecord) -> [Action] {
         switch next {
-        case let .hashed(seconds):
+        case let .hashed(took):
             guard let sha256 else { return unexpected("hashed without a hash") }
-            return [.tell(.hashed(sha256: sha256, seconds: seconds))] + lookForDuplicate(sha256)
+            return [.tell(.hashed(sha256: sha256, took: took))] + lookForDuplicate(sha256)
         case let .orphanCreated(orphan, upload):
             uploadURL = orphan.url
             var resumed = upload
@@ -243,8 +243,8 @@ package struct ItemMachine: Sendable {
         case let .delivered(done, length):
             uploadURL = done.url
             let sent = done.resumedFrom.map { length - $0 } ?? length
-            return [.tell(.delivered(url: done.url, seconds: done.seconds, sentBytes: sent, resumedFrom: done.resumedFrom ?? 0))]
-                + move(receipt(seconds: done.seconds), .delivered)
+            return [.tell(.delivered(url: done.url, took: done.took, sentBytes: sent, resumedFrom: done.resumedFrom ?? 0))]
+                + move(receipt(took: done.took), .delivered)
         case .deliveredAfterTornTail:
             return recoverDelivered()
         case let .moved(destination, finishing):
@@ -328,8 +328,8 @@ package struct ItemMachine: Sendable {
         return [.keepCompressedCopy(originalAt: destination)]
     }
 
-    private func receipt(seconds: Double = 0) -> Receipt {
-        Receipt(sha256: sha256 ?? "", uploadURL: uploadURL ?? "", seconds: seconds)
+    private func receipt(took: Duration = .zero) -> Receipt {
+        Receipt(sha256: sha256 ?? "", uploadURL: uploadURL ?? "", took: took)
     }
 
     private mutating func reject(_ reason: RejectReason) -> [Action] {

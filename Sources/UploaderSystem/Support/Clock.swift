@@ -11,6 +11,13 @@ package enum WallClock {
         clock_gettime(CLOCK_MONOTONIC, &ts)
         return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
+
+    /// The same clock as a `Duration` since its (arbitrary) start.
+    package static func monotonicDuration() -> Duration {
+        var ts = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &ts)
+        return .seconds(ts.tv_sec) + .nanoseconds(ts.tv_nsec)
+    }
 }
 
 extension WallClock {
