@@ -17,6 +17,10 @@ int evu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const 
     return (int)syscall(SYS_renameat2, olddirfd, oldpath, newdirfd, newpath, RENAME_NOREPLACE);
 }
 
+int evu_syncfs(int fd) {
+    return syncfs(fd);
+}
+
 int evu_probe_read_lease(int fd) {
     if (fcntl(fd, F_SETLEASE, F_RDLCK) != 0) return -1;
     fcntl(fd, F_SETLEASE, F_UNLCK);

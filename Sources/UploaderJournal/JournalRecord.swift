@@ -77,20 +77,33 @@ package enum JournalRecord: Sendable, Equatable {
         }
     }
 
-    /// Whether the record must be on disk before `append` returns, because what happens next
-    /// relies on it surviving a power cut. The others are written at once and made durable by the
-    /// next sync (the journal is one file: a sync covers everything written before it), because
-    /// losing them costs only work that replay redoes:
+    /// When a record must be on disk, relative to what is done with it.
+    package enum Durability: Sendable, Equatable {
+        /// Synced before `append` returns: what happens next relies on it surviving a power cut.
+        case beforeUse
+        /// Written at once and made durable by the next sync (the journal is one file: a sync
+        /// covers everything written before it): losing it costs only work a replay redoes.
+        case withNextSync
+        /// Written only after the evidence folders are synced (`Journal.settle`): it says that
+        /// something done in them is done, so it must not survive a power cut that undid that.
+        case afterFolders
+    }
+
+    /// Which durability each record needs, and why:
     /// - `created` before the first byte is sent: a lost upload URL would send the file twice;
     /// - `delivered` before the file leaves the drop folder: the portal holds every byte;
     /// - `rejected`, `abandoned` and the compression records: rare, and kept as they were;
     /// - `discovered`, `hashed`: a lost one means the file is found or hashed again;
     /// - `offset`: the portal's offset is the truth on resume, the journal's only a hint;
-    /// - `moved`: a lost one is found again by inode in `uploaded/` and finished then.
-    var mustBeDurableBeforeUse: Bool {
+    /// - `moved`: the receipt and the renames of a move into `uploaded/` are not synced one by
+    ///   one; a lost `moved` is found again by inode in `uploaded/`, its receipt written again,
+    ///   and finished then. Written before the folders are synced, it could outlive a file put
+    ///   back in the drop folder, or an empty receipt, by a power cut.
+    var durability: Durability {
         switch self {
-        case .discovered, .hashed, .offset, .moved: false
-        case .created, .delivered, .rejected, .abandoned, .compressionStarted, .compressed: true
+        case .discovered, .hashed, .offset: .withNextSync
+        case .moved: .afterFolders
+        case .created, .delivered, .rejected, .abandoned, .compressionStarted, .compressed: .beforeUse
         }
     }
 

@@ -40,7 +40,7 @@ final class FakeEvidenceSink: EvidenceSink {
                 let parts = relativePath.split(separator: "/").map(String.init)
                 candidate = (parts.dropLast() + [FolderMover.numbered(parts.last ?? relativePath, attempt)]).joined(separator: "/")
             }
-            state.notes[FolderMover.noteName(for: candidate, suffix: note.suffix)] = note.text(candidate)
+            state.notes[FolderMover.notePath(beside: candidate, suffix: note.suffix)] = note.text(candidate)
             state.placed.append(Placed(destination: candidate, inode: file.inode))
             return candidate
         }
@@ -54,8 +54,8 @@ final class FakeEvidenceSink: EvidenceSink {
         }
     }
 
-    func writeNote(_ text: String, at relativePath: String) throws(EvidenceError) {
-        state.withLock { $0.notes[relativePath] = text }
+    func writeNote(_ text: String, beside destination: String, suffix: String) throws(EvidenceError) {
+        state.withLock { $0.notes[FolderMover.notePath(beside: destination, suffix: suffix)] = text }
     }
 
     func keepCompressedCopy(_ copy: CompressedCopy, id: UInt64, originalAt destination: String) throws(EvidenceError) {

@@ -11,6 +11,10 @@ int evu_rename_noreplace(int olddirfd, const char *oldpath, int newdirfd, const 
 /// process has the file open for writing. 0 on success, -1 with errno set.
 int evu_probe_read_lease(int fd);
 
+/// syncfs(2): writes out everything the file system holding `fd` has not yet put on disk. 0 on
+/// success, -1 with errno set.
+int evu_syncfs(int fd);
+
 #include <sys/types.h>
 
 /// Starts `path` (argv, envp) as a child with lowered priority, for work that must not slow the

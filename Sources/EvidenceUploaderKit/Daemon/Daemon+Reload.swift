@@ -144,6 +144,20 @@ extension Daemon {
         }
     }
 
+    /// The files moved into `uploaded/` lately made durable together, and their `moved` records
+    /// written (`Journal.settle`). A failure is said once, until it passes; the records wait
+    /// meanwhile, and a file whose record never got written is finished again at the next start.
+    func settleMoves() {
+        do {
+            try session.journal.settle()
+            if settleFailing { logger.notice("the moved files are recorded again") }
+            settleFailing = false
+        } catch {
+            if !settleFailing { logger.error("cannot record the files moved to uploaded/ yet", metadata: ["error": "\(error)"]) }
+            settleFailing = true
+        }
+    }
+
     /// The rate in force now (schedule windows, else max_rate), said once when it changes.
     func applyRateSchedule() {
         let rate = RateSchedule.bytesPerSecondNow(config.transfer)

@@ -77,6 +77,8 @@ public final class Daemon: @unchecked Sendable {
     var dropMissing = false
     /// Set when the journal can no longer be trusted: the loop ends and `run` throws.
     var journalFailure: String? = nil
+    /// The last settling of moves failed (said once).
+    var settleFailing = false
     /// `--once`: the scheduler said everything was tried.
     var finishedAll = false
     /// `--once`: what stands between the run and exit status 0 besides the items.
@@ -168,6 +170,7 @@ public final class Daemon: @unchecked Sendable {
                 applyRateSchedule()
                 writeMetrics()
             }
+            if due.contains(.settleMoves) { settleMoves() }
         }
         try finish()
         writeStatusPage(running: false)
@@ -197,7 +200,9 @@ public final class Daemon: @unchecked Sendable {
         for entry in scan.files where scheduler.admitsNewFiles(now: now) && !signals.stop.isRaised {
             admitted(entry.path, admission.admit(entry.path))
         }
-        loop { _, _ in } duties: { _ in }
+        loop { _, _ in } duties: { due in
+            if due.contains(.settleMoves) { settleMoves() }
+        }
         try finish()
         let tally = scheduler.tally
         summary.delivered = tally.delivered
@@ -231,7 +236,8 @@ public final class Daemon: @unchecked Sendable {
     /// The loop both modes share: the duties due (`Routine`), intake, transfers ended, transfers
     /// to start, the board flushed each second, then the rest of the duties due. A duty `due`
     /// names counts as done: `run` performs each in the same turn (one it skipped would wait a
-    /// whole interval); `run --once` has no use for any but the board's flush.
+    /// whole interval); `run --once` has no use for any but the board's flush and the moves'
+    /// settling.
     private func loop(_ intake: (_ now: Duration, _ due: [Routine.Duty]) -> Void, duties: (_ due: [Routine.Duty]) -> Void) {
         while !signals.stop.isRaised && !finishedAll {
             let now = self.now
@@ -266,8 +272,12 @@ public final class Daemon: @unchecked Sendable {
             perform(scheduler.handle(.tick, now: now))
         }
         session.board.flush(logger: logger)
-        // The last records that waited for a later sync (`moved`, `offset`...) are made durable.
-        if journalFailure == nil { try session.journal.sync() }
+        // The last moves are settled, and the records that waited for a later sync (`moved`,
+        // `offset`...) made durable.
+        if journalFailure == nil {
+            settleMoves()
+            try session.journal.sync()
+        }
         if let journalFailure {
             throw EvidenceError(.journal, journalFailure)
         }

@@ -8,6 +8,12 @@ import Glibc
 /// The words the exams officer reads in the folder: a receipt beside every uploaded file,
 /// a reason beside every rejected one.
 enum Notes {
+    /// What a receipt's name adds to its file's name (shortened beside a long name,
+    /// `FolderMover.noteName`).
+    static let receiptSuffix = ".receipt.txt"
+    /// What a rejection's reason adds to its file's name.
+    static let reasonSuffix = ".reason.txt"
+
     struct Delivery {
         var fileName: String
         var folder: String

@@ -32,8 +32,8 @@ struct FolderSink: EvidenceSink {
         mover.find(relativePath, inode: inode)
     }
 
-    func writeNote(_ text: String, at relativePath: String) throws(EvidenceError) {
-        try mover.writeNote(text, at: relativePath)
+    func writeNote(_ text: String, beside destination: String, suffix: String) throws(EvidenceError) {
+        try mover.writeNote(text, at: FolderMover.notePath(beside: destination, suffix: suffix))
     }
 
     func keepCompressedCopy(_ copy: CompressedCopy, id: UInt64, originalAt destination: String) throws(EvidenceError) {

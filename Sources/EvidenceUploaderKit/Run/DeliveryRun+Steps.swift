@@ -93,7 +93,7 @@ extension DeliveryRun {
         let run = self
         do {
             let destination = try ports.uploaded.move(item.relativePath, expectedInode: item.inode,
-                                                      note: .init(suffix: ".receipt.txt") { finalPath in
+                                                      note: .init(suffix: Notes.receiptSuffix) { finalPath in
                 run.receiptText(receipt, destination: finalPath, at: finishedAt)
             })
             return .moved(to: destination)
@@ -105,7 +105,7 @@ extension DeliveryRun {
     /// The receipt beside a file found already moved.
     func writeReceipt(at destination: String, _ receipt: ItemMachine.Receipt) -> ItemMachine.Event {
         let text = receiptText(receipt, destination: destination, at: ports.clock.now())
-        do { try ports.uploaded.writeNote(text, at: destination + ".receipt.txt") } catch { return .failed(.init(error)) }
+        do { try ports.uploaded.writeNote(text, beside: destination, suffix: Notes.receiptSuffix) } catch { return .failed(.init(error)) }
         return .receiptWritten
     }
 

@@ -51,7 +51,9 @@ final class Pipeline: Sendable {
         self.retry = retry
         self.stop = stop
         self.logger = logger
-        self.uploaded = FolderMover(destinationRoot: config.folders.uploaded)
+        // Moves into uploaded/ are synced many at a time: the journal holds their `moved`
+        // records until then (`RunSession` opens it with this folder).
+        self.uploaded = FolderMover(destinationRoot: config.folders.uploaded, durability: .syncedLater)
         self.rejected = FolderMover(destinationRoot: config.folders.rejected)
         self.orphans = orphans
         self.requestLimits = requestLimits
@@ -111,7 +113,7 @@ final class Pipeline: Sendable {
         logger.warning("rejected", metadata: ["reason": "\(rejection.code)", "detail": "\(rejection.message)"])
         do {
             let destination = try rejected.move(relativePath, from: drop, expectedInode: inode, sourceName: sourceName,
-                                                note: .init(suffix: ".reason.txt") { finalPath in
+                                                note: .init(suffix: Notes.reasonSuffix) { finalPath in
                 let parts = finalPath.split(separator: "/")
                 return Notes.reason(fileName: String(parts.last ?? ""), folder: parts.dropLast().joined(separator: "/"),
                                     rejection: rejection, at: WallClock.now(),

@@ -55,8 +55,9 @@ protocol EvidenceSink: Sendable {
     func move(_ relativePath: String, expectedInode: UInt64?, note: FolderMover.Note) throws(EvidenceError) -> String
     /// Where a file moved here earlier under `relativePath` (or a numbered name) is, by inode.
     func find(_ relativePath: String, inode: UInt64) -> String?
-    /// Writes a note (a receipt) at `relativePath`, atomically and durably.
-    func writeNote(_ text: String, at relativePath: String) throws(EvidenceError)
+    /// Writes the note (a receipt) of the file at `destination`, named as `move` names it,
+    /// atomically and durably.
+    func writeNote(_ text: String, beside destination: String, suffix: String) throws(EvidenceError)
     /// Keeps an oversize video's compressed copy beside its original at `destination`.
     func keepCompressedCopy(_ copy: CompressedCopy, id: UInt64, originalAt destination: String) throws(EvidenceError)
 }

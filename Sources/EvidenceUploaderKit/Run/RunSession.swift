@@ -23,7 +23,8 @@ struct RunSession {
     static func start(config: Config, passwords: PortalPasswords, stop: StopSignal, logger: Logger,
                       retry: RetryPolicy) throws(EvidenceError) -> RunSession {
         try StateFolder.prepare(config)
-        let journal = try Journal.open(stateDirectory: config.folders.state)
+        // `moved` records wait until uploaded/ is synced (the pipeline's mover leaves it to this).
+        let journal = try Journal.open(stateDirectory: config.folders.state, folders: FileSystemSync(folders: [config.folders.uploaded]))
         let report = journal.replayReport
         if let at = report.corruptionAt {
             logger.critical("the journal was damaged; a copy was kept and every readable record recovered", metadata: [

@@ -230,7 +230,7 @@ enum StatusPage {
         if item.state == .rejected {
             state += "<br>" + escape(item.message ?? "")
             if let link = context.rejectedLink {
-                state += " <a href=\"\(escapeAttribute(link + percentEncoded(item.path) + ".reason.txt"))\">Read why</a>"
+                state += " <a href=\"\(escapeAttribute(link + percentEncoded(item.path) + Notes.reasonSuffix))\">Read why</a>"
             }
         } else if item.state == .failed, let message = item.message {
             state += "<br><small>\(escape(message))</small>"

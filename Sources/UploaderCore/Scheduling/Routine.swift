@@ -18,6 +18,9 @@ package struct Routine: Sendable {
         case credentials
         /// The deadline forecast and the daily summary.
         case forecast
+        /// The files moved into `uploaded/` since the last time made durable together, and then
+        /// recorded (`Journal.settle`).
+        case settleMoves
     }
 
     package struct Intervals: Sendable, Equatable {
@@ -29,6 +32,7 @@ package struct Routine: Sendable {
         package var status: Duration = .seconds(1)
         package var credentials: Duration = .seconds(5)
         package var forecast: Duration = .seconds(5)
+        package var settleMoves: Duration = .seconds(1)
 
         package init(poll: Duration) {
             self.poll = poll
@@ -42,6 +46,7 @@ package struct Routine: Sendable {
             case .status: status
             case .credentials: credentials
             case .forecast: forecast
+            case .settleMoves: settleMoves
             }
         }
     }

@@ -20,9 +20,21 @@ struct OpenFailureDescription: Error, Sendable, CustomStringConvertible {
 
 package struct FolderMover: Sendable {
     package let destinationRoot: String
+    package let durability: Durability
 
-    package init(destinationRoot: String) {
+    /// How durable a move is when `move` returns.
+    package enum Durability: Sendable {
+        /// The note's contents and the folder are synced: the move survives a power cut.
+        case synced
+        /// Nothing is synced: the caller syncs the file system later, for many moves at once
+        /// (`FileSystemSync`), and relies on none of them before that (`uploaded/`, whose
+        /// `moved` records the journal holds until then).
+        case syncedLater
+    }
+
+    package init(destinationRoot: String, durability: Durability = .synced) {
         self.destinationRoot = destinationRoot
+        self.durability = durability
     }
 
     /// The note written beside a moved file: its suffix and its text, given the final relative path.
@@ -72,10 +84,10 @@ package struct FolderMover: Sendable {
             if access(target, F_OK) == 0 { continue }
             let notePath = note.map { Self.noteName(for: candidate, suffix: $0.suffix) }
             if let note, let notePath {
-                if access(targetDirectory + "/" + notePath, F_OK) == 0 { continue }
+                if Self.isTaken(note: targetDirectory + "/" + notePath) { continue }
                 // Its folder is synced after the move below: one folder sync for both renames.
-                try writeNote(note.text(relativeTarget), at: (directory.isEmpty ? "" : directory + "/") + notePath,
-                              durability: .contentsOnly)
+                try writeNote(note.text(relativeTarget), at: Self.notePath(beside: relativeTarget, suffix: note.suffix),
+                              durability: durability == .synced ? .contentsOnly : .volatile)
             }
             let renamed = source.withUnsafeBufferPointer { raw in
                 raw.withMemoryRebound(to: CChar.self) { evu_rename_noreplace(parent.fd, $0.baseAddress!, AT_FDCWD, target) }
@@ -89,7 +101,7 @@ package struct FolderMover: Sendable {
                     if let notePath { unlink(targetDirectory + "/" + notePath) }
                     throw EvidenceError(.system, "\(relativePath.debugQuoted) was replaced while it was being moved; it is left where it is")
                 }
-                FolderSyncs.shared.sync(targetDirectory)
+                if durability == .synced { FolderSyncs.shared.sync(targetDirectory) }
                 return relativeTarget
             }
             let err = errno
@@ -104,6 +116,12 @@ package struct FolderMover: Sendable {
         throw EvidenceError(.system, "too many files named \(name.debugQuoted) in \(targetDirectory.debugQuoted)")
     }
 
+    /// Where the note of a file at `relativePath` is: beside it, named by `noteName`.
+    package static func notePath(beside relativePath: String, suffix: String) -> String {
+        guard let slash = relativePath.lastIndex(of: "/") else { return noteName(for: relativePath, suffix: suffix) }
+        return relativePath[...slash] + noteName(for: String(relativePath[relativePath.index(after: slash)...]), suffix: suffix)
+    }
+
     /// "<name><suffix>", shortened (keeping whole characters, marked with "...") when the
     /// result would pass the 255-byte limit of a file name.
     package static func noteName(for name: String, suffix: String) -> String {
@@ -115,6 +133,15 @@ package struct FolderMover: Sendable {
             kept.append(character)
         }
         return kept + "..." + suffix
+    }
+
+    /// Whether a note's name is taken. An empty file is not a note: a power cut left it so (the
+    /// rename of a note written unsynced reached the disk, its contents did not), and it is
+    /// replaced, so the file it was for keeps its own name.
+    private static func isTaken(note path: String) -> Bool {
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return errno != ENOENT }
+        return !((st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0)
     }
 
     private func inode(in directory: Int32, _ name: [UInt8]) -> UInt64? {
