@@ -151,7 +151,7 @@ public final class Journal: @unchecked Sendable {
             inner.state.apply(record)
             return (record.id, inner.heldCount)
         }
-        if durability == .beforeUse { try sync() }
+        if durability == .beforeUse { try sync(patience: record.syncPatience) }
         // Failing here leaves the records held, for the next settle: this record is in.
         if held >= Self.heldLimit { try? settle() }
         return id
@@ -195,9 +195,10 @@ public final class Journal: @unchecked Sendable {
     /// Records held for the evidence folders' sync (for the tests).
     var heldRecords: Int { inner.withLock { $0.heldCount } }
 
-    /// Makes every record appended so far durable (shared with any other thread syncing now).
-    package func sync() throws(EvidenceError) {
-        try syncs.sync { () throws(EvidenceError) in
+    /// Makes every record appended so far durable (shared with any other thread syncing now;
+    /// with `patience`, after waiting up to that long for another thread to sync).
+    package func sync(patience: Duration = .zero) throws(EvidenceError) {
+        try syncs.sync(patience: patience) { () throws(EvidenceError) in
             let plan = try inner.withLock { (inner: inout Inner) throws(EvidenceError) in try inner.file.syncPlan() }
             do throws(SystemCallError) {
                 try JournalFile.dataSync(plan)

@@ -107,6 +107,16 @@ package enum JournalRecord: Sendable, Equatable {
         }
     }
 
+    /// How long a `.beforeUse` record may wait for another thread's journal sync to cover it
+    /// before syncing itself (`GroupSync`'s patience). `delivered`: its only use is the move into
+    /// `uploaded/`, which can wait a moment; with several uploads finishing, most `delivered`
+    /// records then share the sync of another upload's record. The others do not wait: a body
+    /// waits for `created`.
+    var syncPatience: Duration {
+        if case .delivered = self { return .milliseconds(4) }
+        return .zero
+    }
+
     /// The same record with another id (used when the journal assigns ids).
     func withID(_ newID: UInt64) -> JournalRecord {
         switch self {

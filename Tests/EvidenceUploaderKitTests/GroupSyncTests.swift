@@ -66,6 +66,28 @@ func groupSyncFailureSticks() throws {
     #expect(!ran)
 }
 
+@Test("a patient caller shares the sync of another who comes within its patience, and syncs itself when none does")
+func patientCallerSharesASync() throws {
+    let gate = GroupSync()
+    let log = SyncLog()
+    let alone = ContinuousClock.now
+    try gate.sync(patience: .milliseconds(20)) { log.perform() }
+    #expect(ContinuousClock.now - alone >= .milliseconds(20))
+    #expect(gate.syncCalls == 1)
+
+    let waited = Mutex<Duration>(.zero)
+    try onThreads(2) { i in
+        let start = ContinuousClock.now
+        if i == 1 { usleep(5_000) }  // comes 5 ms later, impatient: its sync serves both
+        try? gate.sync(patience: i == 0 ? .seconds(2) : .zero) { log.perform() }
+        if i == 0 { waited.withLock { $0 = ContinuousClock.now - start } }
+    }
+    #expect(gate.syncCalls == 2)
+    #expect(waited.withLock { $0 } < .seconds(1))
+    let overlapped = log.overlapped.load(ordering: .sequentiallyConsistent)
+    #expect(!overlapped)
+}
+
 @Test("the journal syncs only for records that must be durable before use; one sync makes the earlier ones durable too")
 func journalSyncsOnlyWhenNeeded() throws {
     let dir = makeJournalDirectory()

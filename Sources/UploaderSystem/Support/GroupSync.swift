@@ -10,7 +10,9 @@ import Glibc
 /// the caller needs the next sync to *begin* after its call: when none is running it runs one
 /// itself; when one is running (it may have begun before the write) it waits for it, and then
 /// the first waiter to wake runs one more for all who came meanwhile. N threads arriving during
-/// one sync cost two syncs, not N.
+/// one sync cost two syncs, not N. A caller that can wait a moment (`patience`) first waits that
+/// long for another caller's sync to cover its write, and syncs itself only if none came: on a
+/// fast disk syncs seldom overlap by chance, and this makes them.
 ///
 /// A failed sync is never retried (the kernel may have dropped the dirty pages it could not
 /// write): it is kept, and every later `sync(_:)` throws it.
@@ -29,7 +31,11 @@ package final class GroupSync: @unchecked Sendable {
 
     package init() {
         pthread_mutex_init(mutex, nil)
-        pthread_cond_init(changed, nil)
+        var attributes = pthread_condattr_t()
+        pthread_condattr_init(&attributes)
+        pthread_condattr_setclock(&attributes, CLOCK_MONOTONIC)  // `patience` is not moved by clock changes
+        pthread_cond_init(changed, &attributes)
+        pthread_condattr_destroy(&attributes)
     }
 
     deinit {
@@ -41,17 +47,31 @@ package final class GroupSync: @unchecked Sendable {
 
     /// Returns once a sync that began after this call has finished. `perform` is the sync itself
     /// (every caller passes the same one, for example `fdatasync` of the journal); it is called
-    /// with no lock held, never by two threads at once.
-    package func sync(_ perform: () throws(EvidenceError) -> Void) throws(EvidenceError) {
+    /// with no lock held, never by two threads at once. With `patience`, the caller first waits
+    /// up to that long for another caller to start that sync.
+    package func sync(patience: Duration = .zero, _ perform: () throws(EvidenceError) -> Void) throws(EvidenceError) {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
         let needed = begun + 1
+        if patience > .zero {
+            var deadline = timespec()
+            clock_gettime(CLOCK_MONOTONIC, &deadline)
+            let (seconds, attoseconds) = patience.components
+            let nanoseconds = Int(deadline.tv_nsec) + Int(attoseconds / 1_000_000_000)
+            deadline.tv_sec += Int(seconds) + nanoseconds / 1_000_000_000
+            deadline.tv_nsec = nanoseconds % 1_000_000_000
+            // Until a sync that covers the write has begun (it is then waited for below), or time is up.
+            while begun < needed && failure == nil {
+                if pthread_cond_timedwait(changed, mutex, &deadline) == ETIMEDOUT { break }
+            }
+        }
         while finished < needed {
             if let failure { throw failure }
             if !running {
                 begun += 1
                 calls += 1
                 running = true
+                pthread_cond_broadcast(changed)  // the patient: a sync that covers them has begun
                 pthread_mutex_unlock(mutex)
                 var error: EvidenceError?
                 do { try perform() } catch let failed { error = failed }
