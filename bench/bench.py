@@ -682,7 +682,8 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--reps", type=int, default=3, help="repetitions of every measurement (median)")
     ap.add_argument("--quick", action="store_true", help="small files: a smoke check, not a benchmark")
-    ap.add_argument("--bin", default=os.path.join(ROOT, ".build", "release", "evidence-uploader"))
+    ap.add_argument("--bin", default=os.path.join(ROOT, ".build-static", "release", "evidence-uploader"),
+                    help="the binary measured (default: make release-static's, the one the .deb ships)")
     ap.add_argument("--work", default=os.path.join(ROOT, ".work", "bench"))
     ap.add_argument("--out", default=os.path.join(ROOT, "bench-results"))
     ap.add_argument("--no-link", action="store_true", help="skip the capped-link measurement")
