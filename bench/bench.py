@@ -595,7 +595,7 @@ def awscli_binary(work: str) -> str | None:
 
 def s3_row(args, work: str, reps: int, path: str, big: str | None) -> dict | None:
     """The same file to SeaweedFS (scripts/s3-server): evidence-uploader (protocol = "s3", its
-    default part size, one part at a time) against `aws s3 cp` with awscli's defaults (8 MiB parts,
+    default part size, three parts at once) against `aws s3 cp` with awscli's defaults (8 MiB parts,
     10 at once), fresh store each time, alternating which goes first."""
     loader = importlib.machinery.SourceFileLoader("s3_server", os.path.join(ROOT, "scripts", "s3-server"))
     s3mod = importlib.util.module_from_spec(importlib.util.spec_from_loader(loader.name, loader))
