@@ -13,6 +13,8 @@ import os
 import signal
 import time
 
+import pytest
+
 from daemon_support import daemons  # noqa: F401  (the fixture)
 from daemon_support import (assert_on_server_once, cli, drop_file, make_daemon_centre, portal_posts, receipt, rel,
                             text_bytes, wait_until)
@@ -63,14 +65,18 @@ def test_killed_after_the_move_before_its_record_finishes_it_without_sending_aga
     assert not list(centre.uploaded.rglob("* (2)*")), sorted(map(str, centre.uploaded.rglob("*")))
 
 
-def test_a_power_cut_that_undid_the_move_moves_it_again_under_its_own_name(binary, workdir, portal, daemons):
+@pytest.mark.parametrize("receipt_left", ["empty", "whole"])
+def test_a_power_cut_that_undid_the_move_moves_it_again_under_its_own_name(binary, workdir, portal, daemons, receipt_left):
     centre = make_daemon_centre(workdir, portal, settle_time="0s")
     r, data, _ = kill_between_move_and_settle(binary, centre, daemons)
     posts = portal_posts(portal)
     # What a power cut can leave of an unsynced move: the file's rename lost (it is back in the
-    # drop folder), the receipt's rename kept but its contents lost (an empty file).
+    # drop folder), the receipt's rename kept, with its contents lost (an empty file) or not.
     os.rename(centre.uploaded / r, centre.drop / r)
-    receipt(centre, r).write_bytes(b"")
+    if receipt_left == "empty":
+        receipt(centre, r).write_bytes(b"")
+    else:
+        assert sha256_file(centre.drop / r) in receipt(centre, r).read_text()
 
     d = daemons(centre)
     d.wait_for(r"finishing a delivery interrupted before the file was moved", 30)

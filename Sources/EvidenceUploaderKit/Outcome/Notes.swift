@@ -56,8 +56,7 @@ enum Notes {
         Size:         \(sizeWords(d.size))
         Type:         \(d.fileType), \(d.route == .standard ? "standard upload" : "large-file upload")
         \(d.duplicateOf == nil ? "Uploaded:     \(localTime(d.finishedAt)) (took \(durationWords(d.seconds)))" : "Recorded:     \(localTime(d.finishedAt)) (not sent again: see below)")
-        SHA-256:      \(d.sha256)
-        Portal copy:  \(d.uploadURL)
+        \(identity(sha256: d.sha256, uploadURL: d.uploadURL))
         \(d.notes.map { "Notes:        \($0)\n" } ?? "")
         """
         if let duplicateOf = d.duplicateOf {
@@ -95,6 +94,17 @@ enum Notes {
 
         """
         return text
+    }
+
+    /// The receipt's two lines that name one delivery: the content and the portal's upload.
+    private static func identity(sha256: String, uploadURL: String) -> String {
+        "SHA-256:      \(sha256)\nPortal copy:  \(uploadURL)"
+    }
+
+    /// Whether `text` is a receipt of this delivery (say, one written before a power cut undid
+    /// the move it was for).
+    static func isReceipt(_ text: String, sha256: String, uploadURL: String) -> Bool {
+        text.hasPrefix("EVIDENCE UPLOADED") && text.contains(identity(sha256: sha256, uploadURL: uploadURL) + "\n")
     }
 
     static func reason(fileName: String, folder: String, rejection: Rejection, at time: Int64, destination: String = "") -> String {

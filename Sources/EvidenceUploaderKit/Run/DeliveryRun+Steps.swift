@@ -93,7 +93,9 @@ extension DeliveryRun {
         let run = self
         do {
             let destination = try ports.uploaded.move(item.relativePath, expectedInode: item.inode,
-                                                      note: .init(suffix: Notes.receiptSuffix) { finalPath in
+                                                      note: .init(suffix: Notes.receiptSuffix, isEarlierCopy: {
+                Notes.isReceipt($0, sha256: receipt.sha256, uploadURL: receipt.uploadURL)
+            }) { finalPath in
                 run.receiptText(receipt, destination: finalPath, at: finishedAt)
             })
             return .moved(to: destination)

@@ -41,9 +41,14 @@ package struct FolderMover: Sendable {
     package struct Note {
         var suffix: String
         var text: (String) -> String
+        /// Whether the text of a note already at the name is this note's own earlier copy: a
+        /// move a power cut undid after its note's rename reached the disk. Then the name is
+        /// still this file's, and that note is replaced.
+        var isEarlierCopy: ((String) -> Bool)?
 
-        package init(suffix: String, text: @escaping (String) -> String) {
+        package init(suffix: String, isEarlierCopy: ((String) -> Bool)? = nil, text: @escaping (String) -> String) {
             self.suffix = suffix
+            self.isEarlierCopy = isEarlierCopy
             self.text = text
         }
     }
@@ -84,7 +89,7 @@ package struct FolderMover: Sendable {
             if access(target, F_OK) == 0 { continue }
             let notePath = note.map { Self.noteName(for: candidate, suffix: $0.suffix) }
             if let note, let notePath {
-                if Self.isTaken(note: targetDirectory + "/" + notePath) { continue }
+                if Self.isTaken(note: targetDirectory + "/" + notePath, unlessEarlierCopy: note.isEarlierCopy) { continue }
                 // Its folder is synced after the move below: one folder sync for both renames.
                 try writeNote(note.text(relativeTarget), at: Self.notePath(beside: relativeTarget, suffix: note.suffix),
                               durability: durability == .synced ? .contentsOnly : .volatile)
@@ -135,13 +140,16 @@ package struct FolderMover: Sendable {
         return kept + "..." + suffix
     }
 
-    /// Whether a note's name is taken. An empty file is not a note: a power cut left it so (the
-    /// rename of a note written unsynced reached the disk, its contents did not), and it is
-    /// replaced, so the file it was for keeps its own name.
-    private static func isTaken(note path: String) -> Bool {
+    /// Whether a note's name is taken. Not by an empty file, which is no note: a power cut left
+    /// it so (the rename of a note written unsynced reached the disk, its contents did not); nor
+    /// by the note's own earlier copy. Either is replaced, so the file keeps its own name.
+    private static func isTaken(note path: String, unlessEarlierCopy isEarlierCopy: ((String) -> Bool)?) -> Bool {
         var st = stat()
         guard lstat(path, &st) == 0 else { return errno != ENOENT }
-        return !((st.st_mode & S_IFMT) == S_IFREG && st.st_size == 0)
+        guard (st.st_mode & S_IFMT) == S_IFREG else { return true }
+        if st.st_size == 0 { return false }
+        guard let isEarlierCopy, let text = try? AtomicFile.read(path) else { return true }
+        return !isEarlierCopy(text)
     }
 
     private func inode(in directory: Int32, _ name: [UInt8]) -> UInt64? {
